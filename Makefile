@@ -1,0 +1,65 @@
+# Everything a developer needs, from a fresh machine with only Python 3.11+:
+#   make run    create .venv if missing, install the project, migrate, seed, run the engine
+#   make test   the same setup, then the whole test suite (PYTEST_ARGS passes options to pytest)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Reinstall only when the dependencies can have changed.
+STAMP := $(VENV)/.pmi-installed
+PYTEST_ARGS ?=
+JOURNEYS ?= 20
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run migrate seed test lint format demo clean distclean
+
+help:
+	@echo "make run        install if needed, migrate, seed, run Temporal + simulator + worker + API"
+	@echo "make test       install if needed, run the tests (PYTEST_ARGS='-k token' to pass options)"
+	@echo "make lint       ruff check and format check"
+	@echo "make demo       start and progress JOURNEYS=$(JOURNEYS) journeys against a running engine"
+	@echo "make clean      remove caches, build files and local data (.data); distclean also .venv"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/pmi migrate
+
+seed: venv
+	$(BIN)/pmi seed
+
+# exec: pmi replaces the shell, so Ctrl-C and SIGTERM reach it directly and it stops the parts in order.
+run: venv
+	$(BIN)/pmi migrate
+	$(BIN)/pmi seed
+	exec $(BIN)/pmi run
+
+test: venv
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: venv
+	$(BIN)/pmi demo --journeys $(JOURNEYS)
+
+clean:
+	rm -rf .data build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,115 @@
+"""Settings: one class, read from `PMI_*` environment variables, cached (tests call `get_settings.cache_clear()`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.policy import Policy
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+DEV_WEBHOOK_SECRETS = ",".join(
+    f"{s}=dev-{s}-secret" for s in ("dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline")
+)
+# Fernet key for the PII vault in development only (urlsafe base64 of 32 bytes).
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMDEyMzQ="
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PMI_", env_file=None, extra="ignore")
+
+    env: str = "development"
+    data_dir: Path = Path(".data")
+    database_url: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_host: str = "127.0.0.1"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    temporal_namespace: str = "default"
+    task_queue: str = "journeys"
+    simulator_port: int = 8100
+    simulator_url: str | None = None
+    engine_url: str | None = None
+
+    jwt_secret: str = DEV_JWT_SECRET
+    webhook_secrets: str = DEV_WEBHOOK_SECRETS
+    webhook_tolerance_seconds: int = 300
+    pii_key: str = DEV_PII_KEY
+    # Key for the keyed hash of a NIK (lookups and one-active-journey rule without storing the NIK).
+    nik_hash_key: str = "dev-only-nik-hash-key"
+
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+
+    # Timeout of one HTTP call to an external system (activity retries are in activities/retry.py).
+    http_timeout_seconds: float = 10.0
+
+    # Policy (DOMAIN.md *(policy)* values).
+    medical_validity_months: int = 3
+    arrival_report_due_days: int = 30
+    contract_default_months: int = 24
+    follow_up_months: list[int] = Field(default_factory=lambda: [3, 6, 12])
+    case_first_response_hours: dict[str, int] = Field(default_factory=lambda: dict(Policy().case_first_response_hours))
+
+    @field_validator("follow_up_months", mode="before")
+    @classmethod
+    def _split_months(cls, v: object) -> object:
+        if isinstance(v, str) and not v.strip().startswith("["):
+            return [int(x) for x in v.split(",") if x.strip()]
+        return v
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> "Settings":
+        if self.env == "production":
+            for name, dev in (
+                ("jwt_secret", DEV_JWT_SECRET),
+                ("webhook_secrets", DEV_WEBHOOK_SECRETS),
+                ("pii_key", DEV_PII_KEY),
+                ("nik_hash_key", "dev-only-nik-hash-key"),
+            ):
+                if getattr(self, name) == dev:
+                    raise ValueError(f"PMI_{name.upper()} must be set in production")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'pmi.db'}"
+
+    @property
+    def temporal_address(self) -> str:
+        return f"{self.temporal_host}:{self.temporal_port}"
+
+    @property
+    def simulator_base_url(self) -> str:
+        return self.simulator_url or f"http://127.0.0.1:{self.simulator_port}"
+
+    @property
+    def engine_base_url(self) -> str:
+        return self.engine_url or f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def webhook_secret_map(self) -> dict[str, list[str]]:
+        """`source=secret,source=secret`; a source listed twice has two valid secrets (rotation)."""
+        out: dict[str, list[str]] = {}
+        for part in self.webhook_secrets.split(","):
+            if "=" in part:
+                source, secret = part.split("=", 1)
+                out.setdefault(source.strip(), []).append(secret.strip())
+        return out
+
+    def policy(self) -> Policy:
+        return Policy(
+            medical_validity_months=self.medical_validity_months,
+            arrival_report_due_days=self.arrival_report_due_days,
+            contract_default_months=self.contract_default_months,
+            follow_up_months=tuple(self.follow_up_months),
+            case_first_response_hours=self.case_first_response_hours,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
