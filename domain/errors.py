@@ -1,0 +1,53 @@
+"""Domain refusals. Each carries the API error code it maps to (API.md)."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A command the domain refuses. `code` is the API error code; `extra` goes into the error body."""
+
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    def as_details(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.extra}
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"
+
+
+class RuleViolation(DomainError):
+    """A business rule refused the command; `rule` names it."""
+
+    code = "RULE_VIOLATION"
+
+    def __init__(self, rule: str, message: str, **extra: Any) -> None:
+        super().__init__(message, rule=rule, **extra)
+
+
+class VersionConflict(DomainError):
+    code = "VERSION_CONFLICT"
+
+
+class EvidenceInvalid(DomainError):
+    """Evidence failing field rules: `fields` lists the bad paths (values never echoed)."""
+
+    code = "VALIDATION_ERROR"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+ERROR_TYPES: dict[str, type[DomainError]] = {
+    cls.code: cls for cls in (InvalidTransition, RuleViolation, VersionConflict, EvidenceInvalid, NotFound, Forbidden)
+}

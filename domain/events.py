@@ -1,0 +1,199 @@
+"""Journey events: past participles, frozen, versioned. Old versions are upcast on read, never rewritten."""
+
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.contracts import WorkerProfile
+from domain.policy import Policy
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """An instant as the API writes it: ISO 8601 in UTC with a `Z`."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+
+class JourneyStarted(DomainEvent):
+    journey_id: str
+    scheme: str
+    worker: WorkerProfile
+    p3mi_id: str | None = None
+    job_order_id: str | None = None
+    destination_country: str
+    occupation: str | None = None
+    sector: str | None = None
+    policy: Policy
+
+
+class StepCompleted(DomainEvent):
+    step: str
+    evidence: dict[str, Any]
+    note: str | None = None
+    valid_until: datetime | None = None
+    # "source/event_id" when the evidence came from an integration.
+    source_event: str | None = None
+
+
+class StepRejected(DomainEvent):
+    step: str
+    reason: str
+
+
+class StepWaived(DomainEvent):
+    step: str
+    reason: str
+
+
+class StepReopened(DomainEvent):
+    step: str
+    reason: str
+
+
+class StepExpired(DomainEvent):
+    step: str
+    reason: str
+
+
+class FlagRaised(DomainEvent):
+    flag: str
+    reason: str
+
+
+class FlagCleared(DomainEvent):
+    flag: str
+
+
+class EmploymentStarted(DomainEvent):
+    contract_end: date | None
+    arrival_report_due_at: datetime
+
+
+class ContractExtended(DomainEvent):
+    previous_end: date
+    new_end_date: date
+    family_consent_ref: str
+
+
+class EmployerChanged(DomainEvent):
+    employer_name: str
+    reason: str | None = None
+
+
+class WelfareChecked(DomainEvent):
+    checked_at: datetime
+    status: str
+    note: str | None = None
+
+
+class RemittanceReported(DomainEvent):
+    amount: str
+    currency: str
+    period: str | None = None
+
+
+class EmploymentEnded(DomainEvent):
+    reason: str
+    ended_at: datetime
+
+
+class FollowUpDue(DomainEvent):
+    number: int
+    months: int
+    due_at: datetime
+
+
+class JourneyEnded(DomainEvent):
+    outcome: Literal["completed", "withdrawn", "medically_unfit", "cancelled", "deceased"]
+    reason: str
+
+
+class JourneyResumed(DomainEvent):
+    reason: str
+
+
+class IntegrationEventReceived(DomainEvent):
+    source: str
+    event_id: str
+    type: str
+    step: str | None = None
+    disposition: Literal["applied", "held", "refused", "ignored"]
+    reason: str | None = None
+    # Kept only while held, so the evidence can be applied when its step becomes available.
+    data: dict[str, Any] | None = None
+    occurred_at: datetime | None = None
+
+
+class HeldEvidenceRefused(DomainEvent):
+    source: str
+    event_id: str
+    step: str
+    reason: str
+
+
+class ExternalRequestRecorded(DomainEvent):
+    system: str
+    step: str
+    reference: str
+
+
+class ProtectionCaseOpened(DomainEvent):
+    case_id: str
+    case_type: str
+    reported_via: str
+    description: str = ""
+
+
+class ProtectionCaseUpdated(DomainEvent):
+    case_id: str
+    status: str
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.type_name(): cls
+    for cls in (
+        JourneyStarted,
+        StepCompleted,
+        StepRejected,
+        StepWaived,
+        StepReopened,
+        StepExpired,
+        FlagRaised,
+        FlagCleared,
+        EmploymentStarted,
+        ContractExtended,
+        EmployerChanged,
+        WelfareChecked,
+        RemittanceReported,
+        EmploymentEnded,
+        FollowUpDue,
+        JourneyEnded,
+        JourneyResumed,
+        IntegrationEventReceived,
+        HeldEvidenceRefused,
+        ExternalRequestRecorded,
+        ProtectionCaseOpened,
+        ProtectionCaseUpdated,
+    )
+}
+
+
+def upcast(type_name: str, version: int, data: dict[str, Any]) -> DomainEvent:
+    """Read a stored event of any version as the current model (no old versions exist yet)."""
+    cls = EVENT_TYPES[type_name]
+    if version > cls.VERSION:
+        raise ValueError(f"{type_name} v{version} is newer than this code (v{cls.VERSION})")
+    return cls.model_validate(data)
+
+
+def event_data(event: DomainEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=False)

@@ -1,0 +1,198 @@
+"""`evolve(state, event) -> state`: the one fold used by the workflow, the read model and the auditor."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from domain import events as ev
+from domain.contracts import NewEvent
+from domain.state import CaseRef, HeldEvidence, JourneyState, StepStatus
+from domain.steps import AVAILABLE, COMPLETED, EXPIRED, LOCKED, REJECTED, WAIVED, requirements, steps_for
+
+
+def contract_end(start: date, months: int) -> date:
+    return start + relativedelta(months=months)
+
+
+def evolve(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
+    """Apply one recorded event. Pure: returns a new state, the input is left untouched."""
+    event = ev.upcast(recorded.type, recorded.version, recorded.data)
+    if isinstance(event, ev.JourneyStarted):
+        new = _started(event, recorded)
+    else:
+        if state is None:
+            raise ValueError(f"{recorded.type} before JourneyStarted")
+        new = state.model_copy(deep=True)
+        _APPLY[type(event)](new, event, recorded)
+    new.version = recorded.seq
+    new.updated_at = recorded.occurred_at
+    _unlock(new)
+    return new
+
+
+def fold(recorded: Iterable[NewEvent]) -> JourneyState | None:
+    state: JourneyState | None = None
+    for r in recorded:
+        state = evolve(state, r)
+    return state
+
+
+def _started(e: ev.JourneyStarted, r: NewEvent) -> JourneyState:
+    state = JourneyState(
+        journey_id=e.journey_id,
+        scheme=e.scheme,
+        worker=e.worker,
+        p3mi_id=e.p3mi_id,
+        job_order_id=e.job_order_id,
+        destination_country=e.destination_country,
+        occupation=e.occupation,
+        sector=e.sector,
+        policy=e.policy,
+        started_at=r.occurred_at,
+        updated_at=r.occurred_at,
+    )
+    for d in steps_for(e.scheme):
+        state.steps[d.step] = StepStatus(step=d.step, state=LOCKED)
+    return state
+
+
+def _unlock(state: JourneyState) -> None:
+    """A locked step becomes available once everything it requires is completed or waived."""
+    if state.status != "active":
+        return
+    for status in state.steps.values():
+        if status.state == LOCKED and all(state.is_done(r) for r in requirements(status.step, state.scheme)):
+            status.state = AVAILABLE
+
+
+def _step_completed(s: JourneyState, e: ev.StepCompleted, r: NewEvent) -> None:
+    st = s.steps[e.step]
+    st.state, st.evidence, st.reason = COMPLETED, dict(e.evidence), None
+    st.completed_at, st.completed_by, st.valid_until = r.occurred_at, r.actor.sub, e.valid_until
+    if e.step == "employment_contract":
+        s.contract_start = date.fromisoformat(e.evidence["start_date"])
+        s.contract_end = contract_end(s.contract_start, int(e.evidence.get("duration_months", 24)))
+        s.employer_name = e.evidence.get("employer_name")
+    if e.step == "job_selection" and "job_order_id" in e.evidence:
+        s.job_order_id = e.evidence["job_order_id"]
+    if e.source_event:
+        s.held_evidence = [h for h in s.held_evidence if f"{h.source}/{h.event_id}" != e.source_event]
+
+
+def _step_set(state_name: str):
+    def apply(s: JourneyState, e, r: NewEvent) -> None:
+        st = s.steps[e.step]
+        st.state, st.reason = state_name, e.reason
+        if state_name in (AVAILABLE, REJECTED):
+            st.evidence, st.completed_at, st.completed_by, st.valid_until = {}, None, None, None
+        if state_name == WAIVED:
+            st.completed_at, st.completed_by = r.occurred_at, r.actor.sub
+
+    return apply
+
+
+def _flag_raised(s: JourneyState, e: ev.FlagRaised, r: NewEvent) -> None:
+    if e.flag not in s.flags:
+        s.flags = sorted([*s.flags, e.flag])
+
+
+def _flag_cleared(s: JourneyState, e: ev.FlagCleared, r: NewEvent) -> None:
+    s.flags = [f for f in s.flags if f != e.flag]
+
+
+def _employment_started(s: JourneyState, e: ev.EmploymentStarted, r: NewEvent) -> None:
+    s.contract_end = e.contract_end
+    if "arrival_report" in s.steps:
+        s.steps["arrival_report"].due_at = e.arrival_report_due_at
+    s.steps["employment"].due_at = None
+
+
+def _contract_extended(s: JourneyState, e: ev.ContractExtended, r: NewEvent) -> None:
+    s.contract_end = e.new_end_date
+
+
+def _employer_changed(s: JourneyState, e: ev.EmployerChanged, r: NewEvent) -> None:
+    s.employer_name = e.employer_name
+
+
+def _employment_ended(s: JourneyState, e: ev.EmploymentEnded, r: NewEvent) -> None:
+    st = s.steps["employment"]
+    st.state, st.completed_at, st.reason, st.completed_by = COMPLETED, e.ended_at, e.reason, r.actor.sub
+    st.evidence = {"ended_reason": e.reason}
+
+
+def _follow_up_due(s: JourneyState, e: ev.FollowUpDue, r: NewEvent) -> None:
+    if e.number not in s.follow_ups_due:
+        s.follow_ups_due = sorted([*s.follow_ups_due, e.number])
+
+
+def _journey_ended(s: JourneyState, e: ev.JourneyEnded, r: NewEvent) -> None:
+    s.status, s.outcome, s.end_reason, s.ended_at = "ended", e.outcome, e.reason, r.occurred_at
+
+
+def _journey_resumed(s: JourneyState, e: ev.JourneyResumed, r: NewEvent) -> None:
+    s.status, s.outcome, s.end_reason, s.ended_at = "active", None, None, None
+
+
+def _integration_received(s: JourneyState, e: ev.IntegrationEventReceived, r: NewEvent) -> None:
+    key = f"{e.source}/{e.event_id}"
+    if key not in s.seen_integration_events:
+        s.seen_integration_events.append(key)
+    if e.disposition == "held" and e.step and e.data is not None:
+        s.held_evidence.append(
+            HeldEvidence(
+                source=e.source, event_id=e.event_id, type=e.type, step=e.step, data=e.data, occurred_at=e.occurred_at
+            )
+        )
+
+
+def _held_refused(s: JourneyState, e: ev.HeldEvidenceRefused, r: NewEvent) -> None:
+    s.held_evidence = [h for h in s.held_evidence if not (h.source == e.source and h.event_id == e.event_id)]
+
+
+def _external_request(s: JourneyState, e: ev.ExternalRequestRecorded, r: NewEvent) -> None:
+    s.external_requests[f"{e.system}:{e.step}"] = e.reference
+    if e.system == "siskop2mi" and e.step == "pre_departure_orientation":
+        s.steps[e.step].evidence = {**s.steps[e.step].evidence, "epmi_id": e.reference}
+
+
+def _case_opened(s: JourneyState, e: ev.ProtectionCaseOpened, r: NewEvent) -> None:
+    s.open_cases.append(CaseRef(case_id=e.case_id, case_type=e.case_type))
+
+
+def _case_updated(s: JourneyState, e: ev.ProtectionCaseUpdated, r: NewEvent) -> None:
+    if e.status == "closed":
+        s.open_cases = [c for c in s.open_cases if c.case_id != e.case_id]
+    for c in s.open_cases:
+        if c.case_id == e.case_id:
+            c.status = e.status
+
+
+def _nothing(s: JourneyState, e, r: NewEvent) -> None:
+    """Events that are a record only (welfare checks, remittances) and change no state."""
+
+
+_APPLY = {
+    ev.StepCompleted: _step_completed,
+    ev.StepRejected: _step_set(REJECTED),
+    ev.StepWaived: _step_set(WAIVED),
+    ev.StepReopened: _step_set(AVAILABLE),
+    ev.StepExpired: _step_set(EXPIRED),
+    ev.FlagRaised: _flag_raised,
+    ev.FlagCleared: _flag_cleared,
+    ev.EmploymentStarted: _employment_started,
+    ev.ContractExtended: _contract_extended,
+    ev.EmployerChanged: _employer_changed,
+    ev.WelfareChecked: _nothing,
+    ev.RemittanceReported: _nothing,
+    ev.EmploymentEnded: _employment_ended,
+    ev.FollowUpDue: _follow_up_due,
+    ev.JourneyEnded: _journey_ended,
+    ev.JourneyResumed: _journey_resumed,
+    ev.IntegrationEventReceived: _integration_received,
+    ev.HeldEvidenceRefused: _held_refused,
+    ev.ExternalRequestRecorded: _external_request,
+    ev.ProtectionCaseOpened: _case_opened,
+    ev.ProtectionCaseUpdated: _case_updated,
+}

@@ -1,0 +1,77 @@
+"""Which side effects an event calls for: requests to external systems, SMS, quota release.
+
+Pure: given the state before and after one recorded event, returns `Effect`s, each with the
+idempotency key the external call will carry (derived from journey, step and sequence).
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.contracts import NewEvent
+from domain.state import JourneyState
+from domain.steps import COMPLETED
+
+EffectKind = Literal[
+    "register", "passport_recommendation", "bpjs_enrolment", "issue_epmi", "sms", "release_quota", "start_case"
+]
+
+# Events after which the worker is told by SMS that a step changed.
+_NOTIFY = {"StepCompleted", "StepRejected", "StepWaived", "StepReopened", "StepExpired", "JourneyEnded"}
+
+
+class Effect(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: EffectKind
+    key: str
+    step: str | None = None
+    template: str | None = None
+    params: dict[str, str] = {}
+
+
+def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEvent) -> list[Effect]:
+    jid = after.journey_id
+    out: list[Effect] = []
+    was_available = set(before.available_steps()) if before else set()
+    became = [s for s in after.available_steps() if s not in was_available]
+    if "passport" in became and after.step_state("passport") == "available":
+        out.append(Effect(kind="passport_recommendation", key=f"{jid}:passport:recommendation", step="passport"))
+    if "social_security" in became and after.step_state("social_security") == "available":
+        out.append(Effect(kind="bpjs_enrolment", key=f"{jid}:social_security:enrolment", step="social_security"))
+    data = recorded.data
+    if recorded.type == "StepCompleted" and data.get("step") == "pre_departure_orientation":
+        out.append(Effect(kind="issue_epmi", key=f"{jid}:pre_departure_orientation:epmi", step=data["step"]))
+    # An unfit result may still be reopened: its unit is given back when the journey closes for good.
+    ended_before_departure = (
+        recorded.type == "JourneyEnded" and not after.departed and data.get("outcome") != "medically_unfit"
+    )
+    job_reopened = recorded.type == "StepReopened" and data.get("step") == "job_selection"
+    if (ended_before_departure or job_reopened) and _holds_quota(before):
+        out.append(
+            Effect(kind="release_quota", key=f"{jid}:job_selection:release:{recorded.seq}", step="job_selection")
+        )
+    if recorded.type == "ProtectionCaseOpened":
+        params = {k: str(data.get(k) or "") for k in ("case_id", "case_type", "reported_via", "description")}
+        out.append(Effect(kind="start_case", key=data["case_id"], params=params))
+    if recorded.type in _NOTIFY:
+        params = {"step": str(data.get("step") or ""), "event": recorded.type}
+        if recorded.type == "JourneyEnded":
+            params["outcome"] = str(data.get("outcome"))
+        out.append(Effect(kind="sms", key=f"{jid}:sms:{recorded.seq}", template=recorded.type, params=params))
+    return out
+
+
+def closing_effects(state: JourneyState) -> list[Effect]:
+    """Effects due when a journey's workflow closes for good (after any reopen window)."""
+    if state.outcome == "medically_unfit" and _holds_quota(state):
+        return [
+            Effect(kind="release_quota", key=f"{state.journey_id}:job_selection:release:closed", step="job_selection")
+        ]
+    return []
+
+
+def _holds_quota(state: JourneyState | None) -> bool:
+    """Only a completed job selection naming a job order took a unit (a waived one took none)."""
+    if not state or state.scheme == "INDEPENDENT" or state.step_state("job_selection") != COMPLETED:
+        return False
+    return "job_order_id" in state.steps["job_selection"].evidence

@@ -1,0 +1,112 @@
+"""What time alone changes: expiry, overdue reports, contract end, follow-ups, and held evidence
+whose step has become available. `settle(state, now)` returns those events; `next_deadline`
+tells the workflow when to look again."""
+
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+
+from domain import events as ev
+from domain.contracts import SYSTEM, Actor
+from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, Emitted, complete, midnight
+from domain.errors import DomainError
+from domain.state import JourneyState
+from domain.steps import ACTIONABLE, AVAILABLE, COMPLETED
+
+
+def _medical_lapse(state: JourneyState) -> datetime | None:
+    medical = state.steps.get("medical_check")
+    if medical and medical.state == COMPLETED and medical.valid_until and not state.departed:
+        return medical.valid_until
+    return None
+
+
+def _arrival_due(state: JourneyState) -> datetime | None:
+    arrival = state.steps.get("arrival_report")
+    if arrival and arrival.state in ACTIONABLE and arrival.due_at and ARRIVAL_OVERDUE not in state.flags:
+        return arrival.due_at
+    return None
+
+
+def _contract_end(state: JourneyState) -> datetime | None:
+    if state.step_state("employment") == AVAILABLE and state.contract_end:
+        return midnight(state.contract_end)
+    return None
+
+
+def _follow_ups(state: JourneyState) -> list[tuple[int, int, datetime]]:
+    """(number, months, due) of follow-ups not yet due, counted from the return's `arrived_at`."""
+    ret = state.steps.get("return")
+    if not ret or not state.is_done("return"):
+        return []
+    arrived = ret.evidence.get("arrived_at")
+    base = datetime.fromisoformat(arrived.replace("Z", "+00:00")) if arrived else ret.completed_at
+    if base is None:
+        return []
+    return [
+        (n, months, base + relativedelta(months=months))
+        for n, months in enumerate(state.policy.follow_up_months, start=1)
+        if n not in state.follow_ups_due
+    ]
+
+
+def next_deadline(state: JourneyState) -> datetime | None:
+    """The earliest moment at which `settle` would have something to do."""
+    if state.status != "active":
+        return None
+    candidates = [_medical_lapse(state), _arrival_due(state), _contract_end(state)]
+    candidates += [due for _, _, due in _follow_ups(state)[:1]]
+    present = [c for c in candidates if c is not None]
+    return min(present) if present else None
+
+
+def settle(state: JourneyState, now: datetime) -> list[Emitted]:
+    """The next batch of events that time or earlier evidence makes due; empty when nothing is."""
+    if state.status != "active":
+        return []
+    held = _apply_held(state, now)
+    if held:
+        return held
+    lapse = _medical_lapse(state)
+    if lapse and lapse <= now:
+        reason = f"medical check lapsed at {lapse:%Y-%m-%d}"
+        out = [Emitted(ev.StepExpired(step="medical_check", reason=reason), SYSTEM)]
+        if DOCUMENT_EXPIRED not in state.flags:
+            out.append(
+                Emitted(ev.FlagRaised(flag=DOCUMENT_EXPIRED, reason="medical check lapsed before departure"), SYSTEM)
+            )
+        return out
+    due = _arrival_due(state)
+    if due and due <= now:
+        return [Emitted(ev.FlagRaised(flag=ARRIVAL_OVERDUE, reason=f"arrival report was due {due:%Y-%m-%d}"), SYSTEM)]
+    end = _contract_end(state)
+    if end and end <= now:
+        return [Emitted(ev.EmploymentEnded(reason="contract_end", ended_at=end), SYSTEM)]
+    pending = _follow_ups(state)
+    if pending and pending[0][2] <= now:
+        n, months, due_at = pending[0]
+        return [Emitted(ev.FollowUpDue(number=n, months=months, due_at=due_at), SYSTEM)]
+    if _follow_ups_complete(state) and state.is_done("reintegration_program"):
+        reason = "reintegration programme done and the last follow-up is past"
+        return [Emitted(ev.JourneyEnded(outcome="completed", reason=reason), SYSTEM)]
+    return []
+
+
+def _follow_ups_complete(state: JourneyState) -> bool:
+    return state.is_done("return") and len(state.follow_ups_due) >= len(state.policy.follow_up_months)
+
+
+def _apply_held(state: JourneyState, now: datetime) -> list[Emitted]:
+    """Evidence that arrived before its step was available is applied (or refused) once it is."""
+    for held in state.held_evidence:
+        if state.step_state(held.step) not in ACTIONABLE:
+            continue
+        actor = Actor(sub=held.source, role="integration")
+        try:
+            return complete(state, held.step, held.data, actor, now, source_event=f"{held.source}/{held.event_id}")
+        except DomainError as exc:
+            refused = ev.HeldEvidenceRefused(
+                source=held.source, event_id=held.event_id, step=held.step, reason=f"{exc.code}: {exc.message}"
+            )
+            return [Emitted(refused, actor)]
+    return []
