@@ -1,0 +1,138 @@
+"""The protection cases read model behind `GET /v1/cases`: one row per case, newest version wins.
+
+The supervisor's overdue queue is a query on filter columns: a case is overdue when it is not
+closed, has had no first response and its first-response deadline has passed. Times are the
+store's text format (`store.timefmt`), so `first_response_due_at < now` compares the same way on
+SQLite and PostgreSQL.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import and_, not_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.contracts import CaseProjection
+from store.db import upsert_insert, write_tx
+from store.pagination import decode_cursor, page
+from store.tables import cases
+from store.timefmt import format_time
+
+_COLUMN_FILTERS = ("status", "case_type", "province_code", "journey_id")
+CLOSED = "closed"
+
+
+class CaseFilters(BaseModel):
+    """Filters of the case list; None means "any". `province_codes` scopes to a caller's region."""
+
+    status: str | None = None
+    case_type: str | None = None
+    province_code: str | None = None
+    journey_id: str | None = None
+    overdue: bool | None = None
+    province_codes: list[str] | None = None
+
+
+def _now_text(now: datetime | None) -> str:
+    return format_time(now if now is not None else datetime.now(UTC))
+
+
+def _overdue_clause(now_text: str):
+    return and_(
+        cases.c.status != CLOSED,
+        cases.c.first_response_at.is_(None),
+        cases.c.first_response_due_at < now_text,
+    )
+
+
+def _is_overdue(row: Any, now_text: str) -> bool:
+    """The same rule as `_overdue_clause`, on a fetched row (the text times compare as in SQL)."""
+    return row.status != CLOSED and row.first_response_at is None and row.first_response_due_at < now_text
+
+
+def _with_overdue(row: Any, now_text: str) -> dict:
+    return {**row.document, "overdue": _is_overdue(row, now_text)}
+
+
+_ROW = (cases.c.case_id, cases.c.status, cases.c.first_response_at, cases.c.first_response_due_at, cases.c.document)
+
+
+class CaseReadModel:
+    """Writes case projections reported by the case workflow; answers list and detail queries."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def upsert(self, projection: CaseProjection) -> None:
+        """Store `projection` unless a newer version is already stored (activities may run late or twice)."""
+        p = projection.model_dump(mode="json")
+        values = {
+            "case_id": projection.case_id,
+            "journey_id": projection.journey_id,
+            "case_type": projection.case_type,
+            "status": projection.status,
+            "severity": projection.severity,
+            "province_code": projection.province_code,
+            "first_response_due_at": format_time(projection.first_response_due_at),
+            "first_response_at": _optional_time(projection.first_response_at),
+            "escalated": projection.escalated,
+            "escalated_to": projection.escalated_to,
+            "version": projection.version,
+            "opened_at": format_time(projection.opened_at),
+            "updated_at": format_time(projection.updated_at),
+            "closed_at": _optional_time(projection.closed_at),
+            "document": p["document"],
+        }
+        async with write_tx(self._engine) as conn:
+            insert = upsert_insert(conn)(cases).values(**values)
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[cases.c.case_id],
+                    set_={k: insert.excluded[k] for k in values if k != "case_id"},
+                    where=cases.c.version <= insert.excluded.version,
+                )
+            )
+
+    async def get(self, case_id: str, now: datetime | None = None) -> dict | None:
+        """The case document last stored, with `overdue` as of `now` (default: the current UTC time), or None."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(*_ROW).where(cases.c.case_id == case_id))).first()
+        return _with_overdue(row, _now_text(now)) if row else None
+
+    async def list(
+        self,
+        filters: CaseFilters,
+        limit: int = 50,
+        cursor: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[list[dict], str | None]:
+        """Case documents matching `filters`, by case id (ULIDs: oldest first), and the next cursor.
+
+        `overdue=True` is the supervisor's queue (not closed, no first response, deadline before
+        `now`); `overdue=False` everything else. Every document carries `overdue` as of `now`.
+        """
+        now_text = _now_text(now)
+        query = select(*_ROW)
+        for name in _COLUMN_FILTERS:
+            value = getattr(filters, name)
+            if value is not None:
+                query = query.where(cases.c[name] == value)
+        if filters.province_codes is not None:
+            query = query.where(cases.c.province_code.in_(filters.province_codes))
+        if filters.overdue is True:
+            query = query.where(_overdue_clause(now_text))
+        elif filters.overdue is False:
+            query = query.where(not_(_overdue_clause(now_text)))
+        after = decode_cursor(cursor)
+        if after is not None:
+            query = query.where(cases.c.case_id > after)
+        query = query.order_by(cases.c.case_id).limit(limit + 1)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        rows, next_cursor = page(rows, limit, "case_id")
+        return [_with_overdue(row, now_text) for row in rows], next_cursor
+
+
+def _optional_time(value: datetime | None) -> str | None:
+    return format_time(value) if value is not None else None

@@ -1,0 +1,123 @@
+"""One async engine per process, with the SQLite settings the store relies on.
+
+SQLite is the development default; PostgreSQL (asyncpg) is the production database.
+Both are reached through the same SQLAlchemy Core code.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+# Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_engine: AsyncEngine | None = None
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL, None for in-memory databases and other backends."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def ensure_sqlite_dir(url: str | URL) -> None:
+    """Create the parent directory of a SQLite file (the default lives in `.data/`)."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str | URL, **kwargs) -> AsyncEngine:
+    """An async engine for `url`.
+
+    SQLite: WAL (readers do not block the writer), foreign keys on, a busy timeout, and
+    transactions begun by the store itself so that writes can take the lock up front
+    (`BEGIN IMMEDIATE`, see `write_tx`). PostgreSQL: a bounded, pre-pinged pool; a `search_path`
+    query parameter (`...?search_path=pmi`) puts the store in that schema.
+    Extra keyword arguments go to `create_async_engine`.
+    """
+    if is_sqlite(url):
+        ensure_sqlite_dir(url)
+        if sqlite_path(url) is None:
+            kwargs.setdefault("poolclass", StaticPool)
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine, in_memory=sqlite_path(url) is None)
+        return engine
+    u = make_url(url)
+    if "search_path" in u.query:
+        # asyncpg takes no such URL parameter; it becomes a server setting of every connection.
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        settings = dict(connect_args.get("server_settings", {}))
+        settings["search_path"] = u.query["search_path"]
+        connect_args["server_settings"] = settings
+        kwargs["connect_args"] = connect_args
+        url = u.difference_update_query(["search_path"])
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_async_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine, in_memory: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # The driver's own implicit BEGIN is deferred and cannot be made IMMEDIATE; we emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:
+        # A deferred transaction that reads and then writes fails with "database is locked" when
+        # another writer committed in between; IMMEDIATE takes the write lock first and waits for it.
+        immediate = conn.get_execution_options().get("pmi_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@asynccontextmanager
+async def write_tx(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-write transaction: on SQLite it holds the write lock from its first statement."""
+    async with engine.execution_options(pmi_write=True).begin() as conn:
+        yield conn
+
+
+def upsert_insert(conn: AsyncConnection):
+    """The dialect's `insert` with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def get_engine() -> AsyncEngine:
+    """The process's engine, built once from `config.get_settings().db_url`."""
+    global _engine
+    if _engine is None:
+        from config import get_settings
+
+        _engine = create_engine(get_settings().db_url)
+    return _engine
+
+
+async def dispose_engine() -> None:
+    """Close the process's engine (at shutdown, or in tests after `get_settings.cache_clear()`)."""
+    global _engine
+    if _engine is not None:
+        engine, _engine = _engine, None
+        await engine.dispose()

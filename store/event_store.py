@@ -1,0 +1,212 @@
+"""The event store: per-stream, gap-free, hash-chained, append-only.
+
+A stream is a journey (`j_...`) or a protection case (`c_...`). Each event's `hash` is the
+SHA-256 of its `prev_hash` followed by the canonical JSON of the event as the API returns it,
+without `hash` and `recorded_at` (API.md), so any client can verify a chain it downloaded.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from domain.contracts import AppendResult, NewEvent
+from store.db import write_tx
+from store.tables import events as events_table
+from store.timefmt import format_time, now_text
+
+GENESIS_HASH = "0" * 64
+
+# A concurrent writer of the same stream makes our insert fail on the primary key; we re-read and
+# skip what it wrote. More attempts than that can only mean something else is wrong.
+_APPEND_ATTEMPTS = 5
+
+
+class EventGap(Exception):
+    """Appending seq n while seq n-1 is not stored: the chain would have a hole."""
+
+
+class EventConflict(Exception):
+    """A seq is already stored with a different event type: two histories claim the same place."""
+
+
+def canonical_json(obj: Any) -> str:
+    """The canonical JSON of API.md: sorted keys, no spaces, UTF-8 characters as they are."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, event: dict) -> str:
+    """SHA-256 hex of `prev_hash + canonical_json(event)`; `event` is the API document without
+    `hash` and `recorded_at`."""
+    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
+
+
+def _hashed_part(row: Any) -> dict:
+    """The event document as hashed, rebuilt from a stored row."""
+    return {
+        "seq": row.seq,
+        "type": row.type,
+        "version": row.version,
+        "occurred_at": row.occurred_at,
+        "actor": {"sub": row.actor_sub, "role": row.actor_role},
+        "data": json.loads(row.data),
+        "prev_hash": row.prev_hash,
+    }
+
+
+def _document(row: Any) -> dict:
+    doc = _hashed_part(row)
+    doc["recorded_at"] = row.recorded_at
+    doc["hash"] = row.hash
+    return doc
+
+
+class EventStore:
+    """Appends and reads event streams over one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def append(self, stream_id: str, events: list[NewEvent]) -> AppendResult:
+        """Append `events` (consecutive seqs, in order) in one transaction.
+
+        Idempotent by (stream_id, seq): a seq already stored is skipped if its type matches and
+        raises `EventConflict` if not. A first new seq whose predecessor is missing raises
+        `EventGap`. Returns the seq and hash of the last event of the batch (or of the stream's head
+        when the batch is empty).
+        """
+        _check_consecutive(events)
+        for attempt in range(_APPEND_ATTEMPTS):
+            try:
+                async with write_tx(self._engine) as conn:
+                    return await self._append_in(conn, stream_id, events)
+            except IntegrityError:
+                # Lost a race with another writer of this stream (PostgreSQL): its rows are
+                # committed now, so the next attempt sees them and skips or fails properly.
+                if attempt == _APPEND_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _append_in(self, conn: AsyncConnection, stream_id: str, batch: list[NewEvent]) -> AppendResult:
+        if not batch:
+            head = (
+                await conn.execute(
+                    select(events_table.c.seq, events_table.c.hash)
+                    .where(events_table.c.stream_id == stream_id)
+                    .order_by(events_table.c.seq.desc())
+                    .limit(1)
+                )
+            ).first()
+            return AppendResult(last_seq=head.seq, last_hash=head.hash) if head else _genesis()
+        first, last = batch[0].seq, batch[-1].seq
+        stored = {
+            row.seq: row
+            for row in await conn.execute(
+                select(events_table.c.seq, events_table.c.type, events_table.c.hash).where(
+                    events_table.c.stream_id == stream_id, events_table.c.seq.between(first - 1, last)
+                )
+            )
+        }
+        prev_hash = GENESIS_HASH
+        if first > 1:
+            if first - 1 not in stored:
+                raise EventGap(f"{stream_id}: cannot append seq {first}, seq {first - 1} is not stored")
+            prev_hash = stored[first - 1].hash
+        recorded_at = now_text()
+        rows = []
+        for event in batch:
+            existing = stored.get(event.seq)
+            if existing is not None:
+                if existing.type != event.type:
+                    raise EventConflict(
+                        f"{stream_id}: seq {event.seq} is stored as {existing.type}, not {event.type}"
+                    )
+                prev_hash = existing.hash
+                continue
+            doc = _new_document(event, prev_hash)
+            digest = event_hash(prev_hash, doc)
+            rows.append(
+                {
+                    "stream_id": stream_id,
+                    "seq": event.seq,
+                    "type": event.type,
+                    "version": event.version,
+                    "occurred_at": doc["occurred_at"],
+                    "recorded_at": recorded_at,
+                    "actor_sub": event.actor.sub,
+                    "actor_role": event.actor.role,
+                    # Stored as the exact canonical text that was hashed: JSONB would re-encode it.
+                    "data": canonical_json(doc["data"]),
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            prev_hash = digest
+        if rows:
+            await conn.execute(events_table.insert(), rows)
+        return AppendResult(last_seq=last, last_hash=prev_hash)
+
+    async def read(self, stream_id: str, after_seq: int = 0, limit: int = 50) -> list[dict]:
+        """Up to `limit` API event documents with seq > `after_seq`, oldest first."""
+        query = (
+            select(events_table)
+            .where(events_table.c.stream_id == stream_id, events_table.c.seq > after_seq)
+            .order_by(events_table.c.seq)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_document(row) for row in await conn.execute(query)]
+
+    async def read_all(self, stream_id: str) -> list[dict]:
+        """Every event of the stream, oldest first."""
+        query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
+        async with self._engine.connect() as conn:
+            return [_document(row) for row in await conn.execute(query)]
+
+    async def verify_chain(self, stream_id: str) -> tuple[bool, int | None]:
+        """Recompute the chain: (True, None) when intact, else (False, first seq that is wrong).
+
+        A missing seq, a `prev_hash` that is not the previous event's hash, or a `hash` that does
+        not recompute all break the chain at that seq. An empty stream is intact.
+        """
+        query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
+        prev_hash = GENESIS_HASH
+        expected_seq = 1
+        async with self._engine.connect() as conn:
+            for row in await conn.execute(query):
+                if row.seq != expected_seq or row.prev_hash != prev_hash:
+                    return False, expected_seq
+                if event_hash(prev_hash, _hashed_part(row)) != row.hash:
+                    return False, row.seq
+                prev_hash = row.hash
+                expected_seq += 1
+        return True, None
+
+
+def _new_document(event: NewEvent, prev_hash: str) -> dict:
+    # JSON mode turns dates and other values in `data` into the strings that will be read back.
+    dumped = event.model_dump(mode="json")
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "version": event.version,
+        "occurred_at": format_time(event.occurred_at),
+        "actor": {"sub": event.actor.sub, "role": event.actor.role},
+        "data": dumped["data"],
+        "prev_hash": prev_hash,
+    }
+
+
+def _check_consecutive(batch: list[NewEvent]) -> None:
+    for before, after in zip(batch, batch[1:], strict=False):
+        if after.seq != before.seq + 1:
+            raise ValueError(f"one append needs consecutive seqs ({before.seq} then {after.seq})")
+    if batch and batch[0].seq < 1:
+        raise ValueError("seq starts at 1")
+
+
+def _genesis() -> AppendResult:
+    return AppendResult(last_seq=0, last_hash=GENESIS_HASH)

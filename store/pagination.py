@@ -1,0 +1,26 @@
+"""Opaque keyset cursors: the urlsafe base64 of the last key of a page."""
+
+import base64
+import binascii
+
+
+def encode_cursor(last_key: str) -> str:
+    return base64.urlsafe_b64encode(last_key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The key after which the next page starts; ValueError for a cursor we did not issue."""
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+def page(rows: list, limit: int, key: str) -> tuple[list, str | None]:
+    """Split `limit + 1` fetched rows into the page and the next cursor (None on the last page)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(getattr(rows[-1], key) if not isinstance(rows[-1], dict) else rows[-1][key])

@@ -1,0 +1,87 @@
+"""The PII vault: a worker's clear identifiers, Fernet-encrypted, keyed by journey id.
+
+Only this table holds the NIK, phone numbers and passport number in the clear (encrypted at rest);
+events, workflow histories and logs carry masked values (`domain.pii`).
+"""
+
+from datetime import date
+
+from cryptography.fernet import Fernet
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.db import upsert_insert, write_tx
+from store.tables import worker_pii
+from store.timefmt import now_text
+
+
+class WorkerPii(BaseModel):
+    """A worker's personal data as the vault keeps it."""
+
+    nik: str
+    full_name: str
+    birth_date: date
+    phone: str | None = None
+    passport_no: str | None = None
+    # The worker's family contact: protection escalations text the family too.
+    family_phone: str | None = None
+
+
+# Fields that a later step may set (e.g. the passport number once the passport is issued).
+SETTABLE_FIELDS = frozenset({"full_name", "phone", "passport_no", "family_phone"})
+
+
+class PiiVault:
+    """Encrypts with the Fernet `key` (urlsafe base64 of 32 bytes, `settings.pii_key`)."""
+
+    def __init__(self, engine: AsyncEngine, key: str) -> None:
+        self._engine = engine
+        self._fernet = Fernet(key.encode("ascii") if isinstance(key, str) else key)
+
+    def _encrypt(self, pii: WorkerPii) -> str:
+        return self._fernet.encrypt(pii.model_dump_json().encode("utf-8")).decode("ascii")
+
+    def _decrypt(self, ciphertext: str) -> WorkerPii:
+        return WorkerPii.model_validate_json(self._fernet.decrypt(ciphertext.encode("ascii")))
+
+    async def put(self, journey_id: str, pii: WorkerPii) -> None:
+        """Store (or replace) the journey's worker data."""
+        values = {"journey_id": journey_id, "ciphertext": self._encrypt(pii), "updated_at": now_text()}
+        async with write_tx(self._engine) as conn:
+            insert = upsert_insert(conn)(worker_pii).values(**values)
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[worker_pii.c.journey_id],
+                    set_={"ciphertext": insert.excluded.ciphertext, "updated_at": insert.excluded.updated_at},
+                )
+            )
+
+    async def get(self, journey_id: str) -> WorkerPii | None:
+        """The journey's worker data, decrypted, or None."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(worker_pii.c.ciphertext).where(worker_pii.c.journey_id == journey_id))
+            ).first()
+        return self._decrypt(row.ciphertext) if row else None
+
+    async def set_field(self, journey_id: str, name: str, value: str) -> None:
+        """Set one of `SETTABLE_FIELDS` (e.g. `passport_no`, `family_phone`). KeyError: no record for the journey."""
+        if name not in SETTABLE_FIELDS:
+            raise ValueError(f"{name} cannot be set in the vault")
+        async with write_tx(self._engine) as conn:
+            # FOR UPDATE (PostgreSQL; SQLite's IMMEDIATE lock does the same): no lost update between
+            # two fields set at once.
+            row = (
+                await conn.execute(
+                    select(worker_pii.c.ciphertext).where(worker_pii.c.journey_id == journey_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise KeyError(journey_id)
+            pii = self._decrypt(row.ciphertext).model_copy(update={name: value})
+            await conn.execute(
+                worker_pii.update()
+                .where(worker_pii.c.journey_id == journey_id)
+                .values(ciphertext=self._encrypt(pii), updated_at=now_text())
+            )

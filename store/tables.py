@@ -1,0 +1,245 @@
+"""SQLAlchemy Core tables of the store. The Alembic migrations in `store/migrations` create them.
+
+Times are stored as ISO 8601 text in UTC with a `Z` and microseconds (`store.timefmt`), the same
+on SQLite and PostgreSQL: they sort as text, and an event's `occurred_at` must recompute its hash
+byte for byte.
+"""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+Json = JSON().with_variant(JSONB(), "postgresql")
+Time = String(32)
+
+# Domain events of a journey (`j_...`) or a protection case (`c_...`). Append-only: triggers refuse
+# UPDATE and DELETE. `data` is the canonical JSON exactly as hashed, so the chain recomputes anywhere.
+events = Table(
+    "events",
+    metadata,
+    Column("stream_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("occurred_at", Time, nullable=False),
+    Column("recorded_at", Time, nullable=False),
+    Column("actor_sub", String(200), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("stream_id", "seq", name="pk_events"),
+    CheckConstraint("seq >= 1", name="ck_events_seq_positive"),
+)
+
+# Read model of journeys: filter columns plus the journey document as the workflow last reported it.
+journeys = Table(
+    "journeys",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(64)),
+    Column("phase", String(32), nullable=False),
+    Column("scheme", String(16), nullable=False),
+    Column("province_code", String(8), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("p3mi_id", String(32)),
+    Column("version", Integer, nullable=False),
+    Column("started_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    Column("document", Json, nullable=False),
+    Index("ix_journeys_province_status", "province_code", "status"),
+    Index("ix_journeys_phase", "phase"),
+    Index("ix_journeys_p3mi", "p3mi_id"),
+)
+
+# Set-valued filters as child rows: portable and indexable on both databases (no JSON operators).
+journey_available_steps = Table(
+    "journey_available_steps",
+    metadata,
+    Column("journey_id", String(64), ForeignKey("journeys.journey_id", ondelete="CASCADE"), nullable=False),
+    Column("step", String(64), nullable=False),
+    PrimaryKeyConstraint("journey_id", "step", name="pk_journey_available_steps"),
+    Index("ix_journey_available_steps_step", "step"),
+)
+
+journey_flags = Table(
+    "journey_flags",
+    metadata,
+    Column("journey_id", String(64), ForeignKey("journeys.journey_id", ondelete="CASCADE"), nullable=False),
+    Column("flag", String(64), nullable=False),
+    PrimaryKeyConstraint("journey_id", "flag", name="pk_journey_flags"),
+    Index("ix_journey_flags_flag", "flag"),
+)
+
+# Read model of protection cases (`c_...`): filter columns plus the case document as the case
+# workflow last reported it. `first_response_due_at` / `first_response_at` are the supervisor's
+# overdue queue (`store.cases`); text times compare the same on both databases.
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("journey_id", String(64), nullable=False),
+    Column("case_type", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("province_code", String(8), nullable=False),
+    Column("first_response_due_at", Time, nullable=False),
+    Column("first_response_at", Time),
+    Column("escalated", Boolean, nullable=False),
+    Column("escalated_to", String(32)),
+    Column("version", Integer, nullable=False),
+    Column("opened_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    Column("closed_at", Time),
+    Column("document", Json, nullable=False),
+    Index("ix_cases_journey", "journey_id"),
+    Index("ix_cases_province_status", "province_code", "status"),
+    Index("ix_cases_first_response_due", "first_response_due_at"),
+)
+
+# One active journey per NIK, enforced by the primary key on the keyed hash (never the NIK itself).
+active_journeys = Table(
+    "active_journeys",
+    metadata,
+    Column("nik_hash", String(64), primary_key=True),
+    Column("journey_id", String(64), nullable=False, unique=True),
+    Column("claimed_at", Time, nullable=False),
+)
+
+worker_pii = Table(
+    "worker_pii",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+    Column("updated_at", Time, nullable=False),
+)
+
+integration_inbox = Table(
+    "integration_inbox",
+    metadata,
+    Column("source", String(32), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("journey_id", String(64), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("body", Json, nullable=False),
+    Column("received_at", Time, nullable=False),
+    Column("delivered_at", Time),
+    PrimaryKeyConstraint("source", "event_id", name="pk_integration_inbox"),
+    Index("ix_integration_inbox_journey", "journey_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Json, nullable=False),
+    Column("created_at", Time, nullable=False),
+    PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
+)
+
+# ---- reference data ---------------------------------------------------------
+
+provinces = Table(
+    "provinces",
+    metadata,
+    Column("code", String(2), primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
+countries = Table(
+    "countries",
+    metadata,
+    Column("code", String(2), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("status", String(8), nullable=False),
+    CheckConstraint("status IN ('open', 'closed')", name="ck_countries_status"),
+)
+
+p3mi = Table(
+    "p3mi",
+    metadata,
+    Column("p3mi_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("licence_no", String(64), nullable=False),
+    Column("licence_status", String(16), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    CheckConstraint("licence_status IN ('active', 'suspended', 'revoked')", name="ck_p3mi_licence_status"),
+)
+
+job_orders = Table(
+    "job_orders",
+    metadata,
+    Column("job_order_id", String(64), primary_key=True),
+    Column("scheme", String(8), nullable=False),
+    Column("p3mi_id", String(32), ForeignKey("p3mi.p3mi_id")),
+    Column("employer_name", String(200), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("occupation", String(100), nullable=False),
+    Column("sector", String(16), nullable=False),
+    Column("quota", Integer, nullable=False),
+    Column("filled", Integer, nullable=False, server_default="0"),
+    Column("status", String(8), nullable=False),
+    # The last line of defence for the quota rule, whatever the code above it does.
+    CheckConstraint("filled >= 0 AND filled <= quota", name="ck_job_orders_filled"),
+    CheckConstraint("scheme IN ('P3MI', 'G2G')", name="ck_job_orders_scheme"),
+    CheckConstraint("sector IN ('formal', 'informal')", name="ck_job_orders_sector"),
+    CheckConstraint("status IN ('open', 'closed')", name="ck_job_orders_status"),
+)
+
+# Which journey holds a unit of which job order: makes taking quota idempotent per journey.
+job_order_claims = Table(
+    "job_order_claims",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("job_order_id", String(64), ForeignKey("job_orders.job_order_id"), nullable=False),
+    Column("claimed_at", Time, nullable=False),
+    Index("ix_job_order_claims_job_order", "job_order_id"),
+)
+
+clinics = Table(
+    "clinics",
+    metadata,
+    Column("clinic_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("regency_code", String(4)),
+)
+
+training_centres = Table(
+    "training_centres",
+    metadata,
+    Column("centre_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("regency_code", String(4)),
+)
+
+# Embassies (KBRI), consulates (KJRI) and the trade office in Taipei (KDEI).
+missions = Table(
+    "missions",
+    metadata,
+    Column("mission_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("country_code", String(2), nullable=False),
+    Column("city", String(100), nullable=False),
+)
