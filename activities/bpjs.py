@@ -1,0 +1,31 @@
+"""BPJS Ketenagakerjaan: the worker's social-security enrolment (membership arrives as an event) and,
+when a worker dies, the death benefit claim."""
+
+import httpx
+from temporalio import activity
+
+from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from domain.contracts import ActivityName, DeathClaim, DeathClaimFiled, JourneyCall, RequestAcknowledged
+
+
+class BpjsActivities:
+    """Calls BPJS TK. Only the request is synchronous; `bpjs.enrolled` comes back as a signed webhook."""
+
+    def __init__(self, client: httpx.AsyncClient, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+        self._gov = GovHttp(client, "bpjs", timeout)
+
+    @activity.defn(name=ActivityName.REQUEST_BPJS_ENROLMENT)
+    async def request_enrolment(self, call: JourneyCall) -> RequestAcknowledged:
+        """Returns the enrolment id as the acknowledgement's reference."""
+        body = await self._gov.post("/bpjs/v1/enrolments", call.idempotency_key, {"journey_id": call.journey_id})
+        return RequestAcknowledged(reference=str(self._gov.require(body, "enrolment_id")))
+
+    @activity.defn(name=ActivityName.FILE_DEATH_CLAIM)
+    async def file_death_claim(self, claim: DeathClaim) -> DeathClaimFiled:
+        """Files the death benefit claim of a `death` case; returns BPJS's claim reference."""
+        body = await self._gov.post(
+            "/bpjs/v1/death-claims",
+            claim.idempotency_key,
+            {"journey_id": claim.journey_id, "case_id": claim.case_id},
+        )
+        return DeathClaimFiled(claim_ref=str(self._gov.require(body, "claim_ref")))

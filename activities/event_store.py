@@ -1,0 +1,54 @@
+"""The event-store writer activity: appends a workflow's new events, then updates the read model.
+
+One writer for both kinds of stream: a journey's (`j_...`, with a journey projection) and a
+protection case's (`c_...`, the stream id is the case id, with a case projection).
+
+Idempotent: a retried call finds its events stored (by stream and seq) and skips them, and the
+projections' version guards ignore a stale upsert.
+"""
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.contracts import ActivityName, AppendEvents, AppendResult
+from store.cases import CaseReadModel
+from store.event_store import EventConflict, EventStore
+from store.read_model import JourneyReadModel
+
+
+class EventStoreActivities:
+    """Holds the store objects (and through them the process's engine).
+
+    `cases` is optional so that callers built before protection cases keep working; a worker that
+    runs case workflows must pass it (`CaseReadModel(engine)`).
+    """
+
+    def __init__(self, store: EventStore, read_model: JourneyReadModel, cases: CaseReadModel | None = None) -> None:
+        self._store = store
+        self._read_model = read_model
+        self._cases = cases
+
+    @activity.defn(name=ActivityName.APPEND_EVENTS)
+    async def append_events(self, input: AppendEvents) -> AppendResult:
+        """Append `input.events` to `input.stream_id`, then upsert `input.projection` and
+        `input.case_projection` if given.
+
+        An `EventGap` is left retryable (an earlier append may still be in flight); a conflicting
+        event at a stored seq is not, since retrying cannot make two histories agree.
+        """
+        try:
+            result = await self._store.append(input.stream_id, input.events)
+        except EventConflict as exc:
+            raise ApplicationError(str(exc), type="EVENT_CONFLICT", non_retryable=True) from exc
+        if input.projection is not None:
+            await self._read_model.upsert(input.projection)
+        if input.case_projection is not None:
+            if self._cases is None:
+                # A wiring mistake, not a bad input: stay retryable (the events are stored idempotently),
+                # so a worker redeployed with the case read model catches up instead of failing the case.
+                raise ApplicationError(
+                    "this worker has no case read model (EventStoreActivities(..., cases=CaseReadModel(engine)))",
+                    type="CASE_READ_MODEL_MISSING",
+                )
+            await self._cases.upsert(input.case_projection)
+        return result
