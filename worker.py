@@ -1,0 +1,95 @@
+"""Composition root of the Temporal worker: settings, logging, clients, activities, Worker. No logic."""
+
+import asyncio
+import signal
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.bpjs import BpjsActivities
+from activities.dukcapil import DukcapilActivities
+from activities.event_store import EventStoreActivities
+from activities.imigrasi import ImigrasiActivities
+from activities.job_orders import JobOrderActivities
+from activities.notify import NotifyActivities
+from activities.siskop2mi import Siskop2miActivities
+from config import Settings, get_settings
+from store.cases import CaseReadModel
+from store.event_store import EventStore
+from store.pii import PiiVault
+from store.read_model import JourneyReadModel
+from store.reference import ReferenceData
+from workflows.case import ProtectionCaseWorkflow
+from workflows.journey import JourneyWorkflow
+
+WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow]
+# The domain is pure and deterministic by construction: share its modules with the sandbox
+# instead of re-importing them for every workflow run.
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "dateutil", "activities")
+)
+
+
+def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient) -> list:
+    """Every activity the workflows call, bound to this process's engine and HTTP client."""
+    vault = PiiVault(engine, settings.pii_key)
+    event_store = EventStoreActivities(EventStore(engine), JourneyReadModel(engine), CaseReadModel(engine))
+    job_orders = JobOrderActivities(ReferenceData(engine))
+    dukcapil = DukcapilActivities(http, vault.get)
+    siskop2mi = Siskop2miActivities(http)
+    notify = NotifyActivities(http, vault.get)
+    bpjs = BpjsActivities(http)
+    return [
+        event_store.append_events,
+        job_orders.take_quota,
+        job_orders.release_quota,
+        dukcapil.verify_nik,
+        siskop2mi.register_worker,
+        siskop2mi.issue_epmi,
+        ImigrasiActivities(http).request_passport_recommendation,
+        bpjs.request_enrolment,
+        bpjs.file_death_claim,
+        notify.send_sms,
+        notify.post_channel,
+    ]
+
+
+def create_worker(client: Client, settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClient) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(settings, engine, http),
+        workflow_runner=SANDBOX,
+    )
+
+
+def simulator_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=settings.simulator_base_url, timeout=settings.http_timeout_seconds)
+
+
+async def main() -> None:
+    from logs import configure_logging
+    from store.db import create_engine
+    from workflows.client import connect
+
+    settings = get_settings()
+    configure_logging(settings, "worker")
+    engine = create_engine(settings.db_url)
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with simulator_client(settings) as http:
+        worker = create_worker(client, settings, engine=engine, http=http)
+        async with worker:
+            await stop.wait()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

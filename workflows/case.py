@@ -1,0 +1,188 @@
+"""`ProtectionCaseWorkflow`: one per protection case, a child of its journey that outlives the
+journey's runs. It owns the case's timers (first-response deadline, automatic closure), records
+the case's events in its own stream, notifies offices, and tells the journey what changed."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain import case_rules
+    from domain.case_events import CaseState, evolve_case
+    from domain.contracts import (
+        ActivityName,
+        AppendEvents,
+        CaseChange,
+        CaseCommand,
+        ChannelMessage,
+        ChannelPosted,
+        DeathClaim,
+        DeathClaimFiled,
+        NewEvent,
+        SmsMessage,
+        SmsSent,
+        StartCase,
+    )
+    from domain.decide import Emitted
+    from domain.errors import DomainError
+    from workflows import effects
+    from workflows.journey import refusal
+
+RRT_CHANNEL = "rapid-response-team"
+
+
+@workflow.defn(name="ProtectionCaseWorkflow")
+class ProtectionCaseWorkflow:
+    @workflow.init
+    def __init__(self, start: StartCase) -> None:
+        self._start = start
+        self._state: CaseState | None = CaseState.model_validate(start.carried_state) if start.carried_state else None
+        self._outbox: list[NewEvent] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def state(self) -> CaseState:
+        assert self._state is not None
+        return self._state
+
+    @workflow.run
+    async def run(self, start: StartCase) -> dict[str, Any]:
+        if self._state is None:
+            self._commit(case_rules.open_case(start, workflow.now()))
+        while True:
+            deadline = case_rules.next_case_deadline(self.state)
+            timeout = (
+                None if deadline is None else timedelta(seconds=max((deadline - workflow.now()).total_seconds(), 0.001))
+            )
+            try:
+                await workflow.wait_condition(lambda: bool(self._outbox) or not self.state.is_open, timeout=timeout)
+            except TimeoutError:
+                pass
+            self._commit(case_rules.settle_case(self.state, workflow.now()))
+            await self._flush()
+            if not self.state.is_open and not self._outbox:
+                await workflow.wait_condition(lambda: not self._tasks and workflow.all_handlers_finished())
+                await self._flush()
+                return case_rules.case_view(self.state)
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(lambda: not self._tasks and workflow.all_handlers_finished())
+                await self._flush()
+                workflow.continue_as_new(
+                    self._start.model_copy(update={"carried_state": self.state.model_dump(mode="json")})
+                )
+
+    def _commit(self, emitted: list[Emitted]) -> None:
+        for item in emitted:
+            before = self._state
+            recorded = item.recorded((before.version if before else 0) + 1, workflow.now())
+            self._state = evolve_case(before, recorded)
+            self._outbox.append(recorded)
+            self._react(before, recorded)
+
+    async def _flush(self) -> None:
+        if self._outbox:
+            batch = list(self._outbox)
+            projection = case_rules.case_projection(self.state)
+            await effects.append(AppendEvents(stream_id=self.state.case_id, events=batch, case_projection=projection))
+            del self._outbox[: len(batch)]
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _react(self, before: CaseState | None, recorded: NewEvent) -> None:
+        """Notifications and news for the journey that an event calls for (all idempotent by key)."""
+        s, data, key = self.state, recorded.data, f"{self.state.case_id}:{recorded.seq}"
+        if recorded.type == "CaseOpened":
+            due = f"{s.first_response_due_at:%Y-%m-%d %H:%M} UTC"
+            text = f"New {s.case_type} case {s.case_id} ({s.severity}); first response due {due}"
+            self._spawn(self._post(f"bp3mi-{s.province_code}", text, key))
+        if recorded.type == "CaseEscalated":
+            channel = RRT_CHANNEL if data["to"] == "rapid_response_team" else f"bp3mi-{s.province_code}-supervisors"
+            self._spawn(self._post(channel, f"Escalated {s.case_type} case {s.case_id}: {data['reason']}", key))
+            sms = SmsMessage(
+                journey_id=s.journey_id,
+                idempotency_key=f"{key}:family",
+                template="case_escalated",
+                params={"case_type": s.case_type},
+                recipient="family",
+            )
+            self._spawn(self._sms(sms))
+        if before is not None and before.status != s.status:
+            self._spawn(self._tell_journey(CaseChange(case_id=s.case_id, case_type=s.case_type, status=s.status)))
+        if recorded.type == "CaseActionTaken" and data["action"] == "repatriate":
+            self._spawn(self._repatriated(key))
+
+    async def _repatriated(self, key: str) -> None:
+        s = self.state
+        if s.case_type != "death":
+            await self._tell_journey(
+                CaseChange(case_id=s.case_id, case_type=s.case_type, status=s.status, effect="repatriated")
+            )
+            return
+        claim = await workflow.execute_activity(
+            ActivityName.FILE_DEATH_CLAIM,
+            DeathClaim(journey_id=s.journey_id, case_id=s.case_id, idempotency_key=f"{key}:death-claim"),
+            result_type=DeathClaimFiled,
+            **effects.external_call(),
+        )
+        self._commit(case_rules.death_claim(claim.claim_ref))
+        change = CaseChange(
+            case_id=s.case_id,
+            case_type=s.case_type,
+            status=self.state.status,
+            effect="remains_repatriated",
+            death_claim_ref=claim.claim_ref,
+        )
+        await self._tell_journey(change)
+
+    async def _post(self, channel: str, text: str, key: str) -> None:
+        message = ChannelMessage(
+            idempotency_key=key,
+            channel=channel,
+            text=text,
+            case_id=self.state.case_id,
+            journey_id=self.state.journey_id,
+        )
+        await workflow.execute_activity(
+            ActivityName.POST_CHANNEL, message, result_type=ChannelPosted, **effects.NOTIFY_CALL
+        )
+
+    async def _sms(self, sms: SmsMessage) -> None:
+        try:
+            await workflow.execute_activity(ActivityName.SEND_SMS, sms, result_type=SmsSent, **effects.NOTIFY_CALL)
+        except Exception as exc:  # an SMS that cannot be sent must not stop the case
+            workflow.logger.warning("family SMS for %s failed: %s", self.state.case_id, exc)
+
+    async def _tell_journey(self, change: CaseChange) -> None:
+        try:
+            await workflow.get_external_workflow_handle(self.state.journey_id).signal("case_changed", change)
+        except Exception as exc:  # the journey may have ended: the case goes on regardless
+            workflow.logger.info("journey %s not told of %s: %s", self.state.journey_id, change.status, exc)
+
+    def _decide(self, cmd: CaseCommand) -> list[Emitted]:
+        try:
+            return case_rules.case_action(self.state, cmd, workflow.now())
+        except DomainError as exc:
+            raise refusal(exc) from None
+
+    @workflow.update
+    def case_action(self, cmd: CaseCommand) -> dict[str, Any]:
+        self._commit(self._decide(cmd))
+        self._commit(case_rules.settle_case(self.state, workflow.now()))
+        return case_rules.case_view(self.state)
+
+    @case_action.validator
+    def _check_case_action(self, cmd: CaseCommand) -> None:
+        if self._state is None:
+            raise refusal(DomainError("case is starting"))
+        self._decide(cmd)
+
+    @workflow.query(name="state")
+    def state_view(self) -> dict[str, Any]:
+        return (
+            case_rules.case_view(self.state) if self._state else {"case_id": self._start.case_id, "status": "starting"}
+        )

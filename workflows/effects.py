@@ -1,0 +1,168 @@
+"""Runs the side effects the domain asks for (`domain.reactions.Effect`) as activities.
+
+Each returns the domain events its result calls for; the journey workflow commits them.
+Imported by workflow code, so it uses only Temporal's workflow APIs.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.retry import external_call
+    from domain import decide
+    from domain.contracts import (
+        SYSTEM,
+        ActivityName,
+        AppendEvents,
+        AppendResult,
+        EpmiIssued,
+        JourneyCall,
+        NikVerification,
+        QuotaRequest,
+        QuotaResult,
+        Registration,
+        RequestAcknowledged,
+        SmsMessage,
+        SmsSent,
+        StartCase,
+    )
+    from domain.decide import Emitted
+    from domain.reactions import Effect
+    from domain.state import JourneyState
+
+# The event store is ours: retry it quickly and for ever (an outage of the database is waited out).
+STORE_CALL = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
+}
+NOTIFY_CALL = {**external_call(), "retry_policy": RetryPolicy(maximum_attempts=5)}
+
+
+async def append(batch: AppendEvents) -> AppendResult:
+    return await workflow.execute_activity(ActivityName.APPEND_EVENTS, batch, result_type=AppendResult, **STORE_CALL)
+
+
+async def take_quota(state: JourneyState, job_order_id: str) -> QuotaResult:
+    request = QuotaRequest(
+        journey_id=state.journey_id,
+        job_order_id=job_order_id,
+        destination_country=state.destination_country,
+        scheme=state.scheme,
+    )
+    return await workflow.execute_activity(ActivityName.TAKE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
+
+
+def _call(state: JourneyState, effect: Effect) -> JourneyCall:
+    return JourneyCall(
+        journey_id=state.journey_id,
+        idempotency_key=effect.key,
+        destination_country=state.destination_country,
+        scheme=state.scheme,
+        province_code=state.worker.province_code,
+    )
+
+
+def _refusal(exc: ActivityError) -> str:
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return f"{cause.type or 'refused'}: {cause.message}"
+    return str(cause or exc)
+
+
+async def _register(current: Callable[[], JourneyState], effect: Effect) -> list[Emitted]:
+    """Dukcapil confirms the NIK, then SIAPkerja/SISKOP2MI registers the worker."""
+    state = current()
+    try:
+        check = await workflow.execute_activity(
+            ActivityName.VERIFY_NIK,
+            _call(state, effect.model_copy(update={"key": f"{effect.key}:nik"})),
+            result_type=NikVerification,
+            **external_call(),
+        )
+        if not check.verified:
+            return decide.registration_result(current(), None, f"NIK not confirmed by Dukcapil: {check.reason}")
+        registration = await workflow.execute_activity(
+            ActivityName.REGISTER_WORKER,
+            _call(state, effect.model_copy(update={"key": f"{effect.key}:siskop2mi"})),
+            result_type=Registration,
+            **external_call(),
+        )
+    except ActivityError as exc:
+        return decide.registration_result(current(), None, f"registration refused: {_refusal(exc)}")
+    return decide.registration_result(current(), registration.registration_no, None)
+
+
+async def _start_case(state: JourneyState, effect: Effect) -> None:
+    """A case is a child workflow that outlives the journey's run (continue-as-new, or the journey's end)."""
+    p = effect.params
+    start = StartCase(
+        case_id=p["case_id"],
+        journey_id=state.journey_id,
+        case_type=p["case_type"],
+        description=p.get("description", ""),
+        reported_via=p.get("reported_via") or "officer",
+        province_code=state.worker.province_code,
+        actor=SYSTEM,
+        policy=state.policy,
+    )
+    try:
+        await workflow.start_child_workflow(
+            "ProtectionCaseWorkflow",
+            start,
+            id=start.case_id,
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        workflow.logger.info("case %s already started", start.case_id)
+
+
+async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitted]:
+    """Carry out one effect; a refusal by the external system is logged, not fatal to the journey.
+    `current` gives the journey state as it is when a result comes back."""
+    state = current()
+    try:
+        if effect.kind == "register":
+            return await _register(current, effect)
+        if effect.kind == "passport_recommendation":
+            ack = await workflow.execute_activity(
+                ActivityName.REQUEST_PASSPORT_RECOMMENDATION,
+                _call(state, effect),
+                result_type=RequestAcknowledged,
+                **external_call(),
+            )
+            return decide.external_request("imigrasi", "passport", ack.reference)
+        if effect.kind == "bpjs_enrolment":
+            ack = await workflow.execute_activity(
+                ActivityName.REQUEST_BPJS_ENROLMENT,
+                _call(state, effect),
+                result_type=RequestAcknowledged,
+                **external_call(),
+            )
+            return decide.external_request("bpjs", "social_security", ack.reference)
+        if effect.kind == "issue_epmi":
+            epmi = await workflow.execute_activity(
+                ActivityName.ISSUE_EPMI, _call(state, effect), result_type=EpmiIssued, **external_call()
+            )
+            return decide.external_request("siskop2mi", "pre_departure_orientation", epmi.epmi_id)
+        if effect.kind == "release_quota" and state.job_order_id:
+            request = QuotaRequest(journey_id=state.journey_id, job_order_id=state.job_order_id)
+            await workflow.execute_activity(ActivityName.RELEASE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
+        if effect.kind == "start_case":
+            await _start_case(state, effect)
+        if effect.kind == "sms":
+            sms = SmsMessage(
+                journey_id=state.journey_id,
+                idempotency_key=effect.key,
+                template=effect.template or "",
+                params=effect.params,
+            )
+            await workflow.execute_activity(ActivityName.SEND_SMS, sms, result_type=SmsSent, **NOTIFY_CALL)
+    except ActivityError as exc:
+        workflow.logger.warning("effect %s failed: %s", effect.kind, _refusal(exc))
+    return []

@@ -1,0 +1,283 @@
+"""`JourneyWorkflow`: one durable workflow per journey. A thin shell around the domain:
+handlers decide through `domain.decide`, events are folded with `domain.evolve`, persisted by
+the event-store activity, and side effects run as activities."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import decide, employment, integrations, protection, timeline
+    from domain.contracts import (
+        AppendEvents,
+        CaseChange,
+        EndJourney,
+        IntegrationEvent,
+        NewEvent,
+        OpenCase,
+        RecordEmploymentEvent,
+        StartJourney,
+        StepCommand,
+    )
+    from domain.decide import Emitted
+    from domain.errors import DomainError, RuleViolation
+    from domain.evolve import evolve
+    from domain.reactions import Effect, closing_effects, reactions
+    from domain.state import JourneyState
+    from domain.view import journey_view, projection
+    from workflows import effects
+    from workflows import search_attributes as sa
+
+
+def refusal(exc: DomainError) -> ApplicationError:
+    """A domain refusal as the update's failure: `type` is the API error code."""
+    return ApplicationError(exc.message, exc.as_details(), type=exc.code, non_retryable=True)
+
+
+@workflow.defn(name="JourneyWorkflow")
+class JourneyWorkflow:
+    @workflow.init
+    def __init__(self, start: StartJourney) -> None:
+        self._start = start
+        self._state: JourneyState | None = (
+            JourneyState.model_validate(start.carried_state) if start.carried_state else None
+        )
+        self._outbox: list[NewEvent] = []
+        self._effects: list[Effect] = []
+        self._running: set[asyncio.Task[None]] = set()
+        self._early: list[IntegrationEvent] = []
+        self._messages = 0
+        self._indexed: tuple[str, str] | None = None
+        self._started_cases: set[str] = set()
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: StartJourney) -> dict[str, Any]:
+        if self._state is None:
+            self._commit(decide.start(start))
+            refused = decide.registration_refusal(self.state)
+            if refused:
+                self._commit(decide.registration_result(self.state, None, refused))
+            else:
+                self._effects.append(Effect(kind="register", key=f"{start.journey_id}:registration"))
+        for message in self._early:
+            self._commit(integrations.integration(self.state, message, workflow.now()))
+        self._early.clear()
+        while True:
+            await self._wait_for_work()
+            self._commit(timeline.settle(self.state, workflow.now()))
+            self._launch_effects()
+            await self._flush()
+            if self.state.status == "ended" and not self._busy():
+                if not await self._may_reopen():
+                    for effect in closing_effects(self.state):
+                        await effects.run(lambda: self.state, effect)
+                    return journey_view(self.state)
+            elif self._should_continue_as_new():
+                await self._drain()
+                workflow.continue_as_new(
+                    self._start.model_copy(update={"carried_state": self.state.model_dump(mode="json")})
+                )
+
+    async def _drain(self) -> None:
+        """Before continue-as-new: every handler finished, every effect done, every event stored."""
+        while not (workflow.all_handlers_finished() and not self._busy()):
+            self._launch_effects()
+            await self._flush()
+            await workflow.wait_condition(
+                lambda: bool(self._outbox or self._effects) or (workflow.all_handlers_finished() and not self._running)
+            )
+
+    async def _wait_for_work(self) -> None:
+        deadline = timeline.next_deadline(self.state)
+        timeout = None
+        if deadline is not None:
+            timeout = max((deadline - workflow.now()).total_seconds(), 0.001)
+        try:
+            await workflow.wait_condition(
+                lambda: bool(self._outbox or self._effects) or self._should_continue_as_new() or self._finished(),
+                timeout=timedelta(seconds=timeout) if timeout is not None else None,
+            )
+        except TimeoutError:
+            pass
+
+    def _finished(self) -> bool:
+        return self.state.status == "ended" and not self._busy()
+
+    def _busy(self) -> bool:
+        return bool(self._outbox or self._effects or self._running)
+
+    async def _may_reopen(self) -> bool:
+        """A journey ended as medically_unfit stays open a while for a supervisor to reopen the check."""
+        if self.state.outcome != "medically_unfit":
+            return False
+        window = timedelta(days=self.state.policy.unfit_reopen_window_days)
+        try:
+            await workflow.wait_condition(lambda: self.state.status == "active", timeout=window)
+        except TimeoutError:
+            return False
+        return True
+
+    def _should_continue_as_new(self) -> bool:
+        limit = self._start.continue_as_new_after
+        return workflow.info().is_continue_as_new_suggested() or (limit is not None and self._messages >= limit)
+
+    # ---- events --------------------------------------------------------------
+
+    @property
+    def state(self) -> JourneyState:
+        assert self._state is not None
+        return self._state
+
+    def _commit(self, emitted: list[Emitted]) -> None:
+        """Fold events into state, queue them for the store, then settle what they make due."""
+        pending = list(emitted)
+        for _ in range(200):
+            for item in pending:
+                before = self._state
+                version = before.version if before else 0
+                recorded = item.recorded(version + 1, workflow.now())
+                self._state = evolve(before, recorded)
+                self._outbox.append(recorded)
+                self._effects.extend(reactions(before, self._state, recorded))
+            if not emitted or self._state is None:
+                break
+            pending = timeline.settle(self.state, workflow.now())
+            if not pending:
+                break
+        self._index()
+
+    def _index(self) -> None:
+        """Search attributes (no personal data): upserted when status or phase changes."""
+        if self._state is None or self._indexed == (self.state.status, self.state.phase):
+            return
+        s = self.state
+        pairs = [sa.JOURNEY_STATUS.value_set(s.status), sa.JOURNEY_PHASE.value_set(s.phase)]
+        if self._indexed is None:
+            pairs += [
+                sa.JOURNEY_SCHEME.value_set(s.scheme),
+                sa.PROVINCE.value_set(s.worker.province_code),
+                sa.DESTINATION.value_set(s.destination_country),
+            ]
+            if s.p3mi_id:
+                pairs.append(sa.P3MI.value_set(s.p3mi_id))
+        workflow.upsert_search_attributes(pairs)
+        self._indexed = (s.status, s.phase)
+
+    async def _flush(self) -> None:
+        """Persist the queued events (idempotent by seq) with the read-model projection after them.
+        One batch per call, so a steady stream of messages cannot keep the main loop from its checks."""
+        if self._outbox:
+            batch = list(self._outbox)
+            await effects.append(
+                AppendEvents(stream_id=self.state.journey_id, events=batch, projection=projection(self.state))
+            )
+            del self._outbox[: len(batch)]
+
+    def _launch_effects(self) -> None:
+        while self._effects:
+            effect = self._effects.pop(0)
+            task = asyncio.create_task(self._run_effect(effect))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _run_effect(self, effect: Effect) -> None:
+        self._commit(await effects.run(lambda: self.state, effect))
+        if effect.kind == "start_case":
+            self._started_cases.add(effect.key)
+
+    # ---- messages ------------------------------------------------------------
+
+    def _decide(self, fn, *args) -> list[Emitted]:
+        try:
+            return fn(self.state, *args)
+        except DomainError as exc:
+            raise refusal(exc) from None
+
+    def _accept(self, emitted: list[Emitted]) -> dict[str, Any]:
+        self._commit(emitted)
+        self._messages += 1
+        return journey_view(self.state)
+
+    @workflow.update
+    async def step_action(self, cmd: StepCommand) -> dict[str, Any]:
+        job_order_id = cmd.evidence.get("job_order_id")
+        takes_quota = cmd.step == "job_selection" and cmd.action == "complete" and self.state.scheme != "INDEPENDENT"
+        if takes_quota and isinstance(job_order_id, str):
+            quota = await effects.take_quota(self.state, job_order_id)
+            if not quota.taken:
+                raise refusal(
+                    RuleViolation(quota.rule or "job_order_unavailable", quota.message or "job order refused")
+                )
+            try:
+                emitted = decide.step_action(self.state, cmd, workflow.now())
+            except DomainError as exc:
+                key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
+                self._effects.append(Effect(kind="release_quota", key=key))
+                raise refusal(exc) from None
+            return self._accept(emitted)
+        return self._accept(self._decide(decide.step_action, cmd, workflow.now()))
+
+    @step_action.validator
+    def _check_step_action(self, cmd: StepCommand) -> None:
+        self._decide(decide.step_action, cmd, workflow.now())
+
+    @workflow.update
+    def withdraw(self, cmd: EndJourney) -> dict[str, Any]:
+        return self._accept(self._decide(decide.end_journey, cmd, "withdrawn"))
+
+    @withdraw.validator
+    def _check_withdraw(self, cmd: EndJourney) -> None:
+        self._decide(decide.end_journey, cmd, "withdrawn")
+
+    @workflow.update
+    def cancel(self, cmd: EndJourney) -> dict[str, Any]:
+        return self._accept(self._decide(decide.end_journey, cmd, "cancelled"))
+
+    @cancel.validator
+    def _check_cancel(self, cmd: EndJourney) -> None:
+        self._decide(decide.end_journey, cmd, "cancelled")
+
+    @workflow.update
+    def record_employment_event(self, cmd: RecordEmploymentEvent) -> dict[str, Any]:
+        return self._accept(self._decide(employment.employment_event, cmd, workflow.now()))
+
+    @record_employment_event.validator
+    def _check_employment_event(self, cmd: RecordEmploymentEvent) -> None:
+        self._decide(employment.employment_event, cmd, workflow.now())
+
+    @workflow.signal
+    def integration_event(self, message: IntegrationEvent) -> None:
+        """Deduplicated by (source, event_id) in the domain; held if its step is not yet available."""
+        if self._state is None:
+            self._early.append(message)
+            return
+        case_id = f"c_{workflow.uuid4().hex}" if message.type == "complaint.filed" else None
+        emitted = integrations.integration(self.state, message, workflow.now(), case_id)
+        if emitted:
+            self._accept(emitted)
+
+    @workflow.update
+    async def open_case(self, cmd: OpenCase) -> dict[str, Any]:
+        """Opens a protection case: the journey records it and returns once the case's workflow runs."""
+        view = self._accept(self._decide(protection.open_case, cmd))
+        await workflow.wait_condition(lambda: cmd.case_id in self._started_cases)
+        return view
+
+    @open_case.validator
+    def _check_open_case(self, cmd: OpenCase) -> None:
+        self._decide(protection.open_case, cmd)
+
+    @workflow.signal
+    def case_changed(self, change: CaseChange) -> None:
+        """News from a case workflow: status, repatriation, death."""
+        if self._state is not None:
+            self._commit(protection.case_changed(self.state, change, workflow.now()))
+
+    @workflow.query(name="state")
+    def state_view(self) -> dict[str, Any]:
+        return journey_view(self.state) if self._state else {"journey_id": self._start.journey_id, "status": "starting"}
