@@ -1,0 +1,60 @@
+"""The FastAPI application factory: `uvicorn api.app:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from api.routes import audit, cases, health, integrations, journeys, reference
+from api.services.container import build_services
+from api.services.temporal import TemporalGateway
+from config import Settings, get_settings
+from logs import configure_logging
+from store.db import create_engine
+
+DESCRIPTION = """Indonesian migrant workers' journeys (PMI), version 1.
+
+Every `/v1` endpoint except integrations needs `Authorization: Bearer <JWT>` (HS256; claims `sub`, `role`,
+`region`, `exp`). Errors: `{"error": {"code", "message", ...}}`.
+
+Extensions beyond the contract: `POST /v1/journeys/{id}/employment-events`, `GET /v1/provinces`,
+`GET /v1/countries`, 409 `IDEMPOTENCY_KEY_REUSED` (an `Idempotency-Key` reused with another body),
+503 `UNAVAILABLE` while Temporal cannot be reached, 405 `METHOD_NOT_ALLOWED`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, temporal_client: Client | None = None) -> FastAPI:
+    """Build the app. `temporal_client` lets tests pass a connected client; otherwise one is connected
+    lazily (and retried in the background) so the API starts while Temporal is still booting."""
+    settings = settings or get_settings()
+    configure_logging(settings, "api")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.db_url)
+        temporal = TemporalGateway(settings, client=temporal_client)
+        temporal.connect_in_background()
+        app.state.services = build_services(settings, engine, temporal)
+        try:
+            yield
+        finally:
+            await temporal.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="PMI journey engine",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for router in (health.router, journeys.router, audit.router, cases.router, integrations.router, reference.router):
+        app.include_router(router)
+    # Added last = outermost: the request id exists before the body limit can answer.
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,110 @@
+"""Bearer JWT (HS256) authentication, roles and region scoping (API.md, Authentication and roles)."""
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError, forbidden, not_found
+from domain.contracts import Actor
+
+UserRole = Literal["officer", "supervisor", "auditor", "admin"]
+ROLES: tuple[str, ...] = ("officer", "supervisor", "auditor", "admin")
+_REGION = re.compile(r"^(\d{2}|\*)$")
+
+# Who may do what. Supervisors may do what officers may; admins everything.
+ACTORS = ("officer", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+READERS = ROLES
+ADMINS = ("admin",)
+
+_bearer = HTTPBearer(auto_error=False, description="HS256 JWT with claims sub, role, region, exp")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller, from the token's claims."""
+
+    sub: str
+    role: str
+    region: str
+
+    @property
+    def all_regions(self) -> bool:
+        """Auditors read everything and admins may do everything; `*` is every region."""
+        return self.region == "*" or self.role in ("auditor", "admin")
+
+    def covers(self, province_code: str | None) -> bool:
+        return self.all_regions or (province_code is not None and province_code == self.region)
+
+    @property
+    def province_codes(self) -> list[str] | None:
+        """Province filter for lists: None = all."""
+        return None if self.all_regions else [self.region]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(sub=self.sub, role=self.role)  # type: ignore[arg-type]
+
+    def check_journey_region(self, province_code: str | None) -> None:
+        """A journey outside the caller's region answers 404, as if it did not exist."""
+        if not self.covers(province_code):
+            raise not_found("Journey not found")
+
+    def check_province_for_write(self, province_code: str) -> None:
+        """Starting a journey in a province the caller does not cover is refused outright (403)."""
+        if not self.covers(province_code):
+            raise forbidden("The worker's province is outside your region")
+
+
+def create_token(secret: str, sub: str, role: str, region: str, ttl: int = 3600) -> str:
+    """A signed token for `sub` (used by `pmi token` and the tests)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    if not _REGION.match(region):
+        raise ValueError("region must be a 2-digit province code or *")
+    now = int(time.time())
+    claims = {"sub": sub, "role": role, "region": region, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHENTICATED", message)
+
+
+def decode_token(token: str, secret: str) -> Caller:
+    """Verify signature and expiry; every claim is required."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "role", "region"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise _unauthenticated("The token has expired") from exc
+    except jwt.PyJWTError as exc:
+        raise _unauthenticated("The token is not valid") from exc
+    sub, role, region = claims.get("sub"), claims.get("role"), claims.get("region")
+    if not isinstance(sub, str) or not sub or role not in ROLES:
+        raise _unauthenticated("The token is not valid")
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise _unauthenticated("The token is not valid")
+    return Caller(sub=sub, role=role, region=region)
+
+
+async def current_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Caller:
+    """Dependency: the caller of a `/v1` endpoint, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise _unauthenticated("A bearer token is required")
+    return decode_token(credentials.credentials, request.app.state.settings.jwt_secret)
+
+
+def require_roles(*roles: str):
+    """Dependency factory: the caller, when their role is one of `roles`; else 403."""
+
+    async def dependency(caller: Caller = Depends(current_user)) -> Caller:
+        if caller.role not in roles:
+            raise forbidden(f"This action needs one of the roles: {', '.join(roles)}")
+        return caller
+
+    return dependency

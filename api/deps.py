@@ -1,0 +1,53 @@
+"""Dependencies of the routes as `Annotated` aliases (STYLE 6)."""
+
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.auth import ACTORS, ADMINS, READERS, SUPERVISORS, Caller, require_roles
+from api.services.container import Services
+from api.services.idempotency import Idempotency
+from config import Settings as _Settings
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def get_settings(request: Request) -> _Settings:
+    return request.app.state.settings
+
+
+async def get_idempotency(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    caller: Annotated[Caller, Depends(require_roles(*READERS))],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Retrying with the same key and body returns the first response again.",
+        ),
+    ] = None,
+) -> Idempotency:
+    """The request's idempotency context: scope = caller + method + path, and the body's hash."""
+    raw = await request.body()
+    try:
+        canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = raw.decode("utf-8", "replace")
+    body_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    scope = f"{caller.sub} {request.method} {request.url.path}"
+    return Idempotency(services.idempotency, scope, idempotency_key, body_hash)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+Settings = Annotated[_Settings, Depends(get_settings)]
+CurrentUser = Annotated[Caller, Depends(require_roles(*READERS))]
+Officer = Annotated[Caller, Depends(require_roles(*ACTORS))]
+Supervisor = Annotated[Caller, Depends(require_roles(*SUPERVISORS))]
+Admin = Annotated[Caller, Depends(require_roles(*ADMINS))]
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

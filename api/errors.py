@@ -1,0 +1,209 @@
+"""The one place where errors become HTTP answers (API.md, Conventions).
+
+Every error body is `{"error": {"code": "UPPER_SNAKE", "message": "...", ...extra}}`.
+Validation errors list the bad fields' paths but never the submitted values, and an
+unexpected exception answers 500 with a request id, never with its own text.
+"""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import DomainError
+
+log = structlog.get_logger(__name__)
+
+# API code of a domain/workflow refusal -> HTTP status.
+DOMAIN_STATUS = {
+    "INVALID_TRANSITION": 409,
+    "VERSION_CONFLICT": 409,
+    "RULE_VIOLATION": 409,
+    "ACTIVE_JOURNEY_EXISTS": 409,
+    "ALREADY_EXISTS": 409,
+    "VALIDATION_ERROR": 422,
+    "NOT_FOUND": 404,
+    "FORBIDDEN": 403,
+    "UNAUTHENTICATED": 401,
+}
+
+# Status of a plain HTTP error (unknown route, wrong method, ...) -> API code.
+STATUS_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "TOO_MANY_REQUESTS",
+    503: "UNAVAILABLE",
+}
+
+_UNAVAILABLE_RPC = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+class ApiError(Exception):
+    """An answer the API gives on purpose: HTTP status, API code, message and extra body fields."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, **self.extra}}
+
+
+def not_found(what: str = "Not found") -> ApiError:
+    return ApiError(404, "NOT_FOUND", what)
+
+
+def forbidden(message: str = "Your role or region does not allow this") -> ApiError:
+    return ApiError(403, "FORBIDDEN", message)
+
+
+def invalid(fields: list[str], message: str = "The request is not valid") -> ApiError:
+    """422 `VALIDATION_ERROR` naming the bad fields (never their values)."""
+    return ApiError(422, "VALIDATION_ERROR", message, fields=fields)
+
+
+def unavailable(message: str = "The workflow service is unavailable; try again") -> ApiError:
+    return ApiError(503, "UNAVAILABLE", message)
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """Pydantic `loc` -> dotted path without the `body`/`query`/`path` prefix: `worker.nik`."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def validation_error(errors: list[Any] | tuple[Any, ...]) -> ApiError:
+    """Pydantic errors -> 422. Only paths, error types and pydantic's generic messages survive:
+    `input` and `ctx` (which can hold the submitted value) are dropped."""
+    fields: list[str] = []
+    details = []
+    for err in errors:
+        path = field_path(err.get("loc", ()))
+        if path not in fields:
+            fields.append(path)
+        details.append({"field": path, "type": err.get("type"), "message": err.get("msg")})
+    return ApiError(422, "VALIDATION_ERROR", "The request is not valid", fields=fields, errors=details)
+
+
+def from_domain_details(details: dict[str, Any] | None, fallback_code: str, message: str) -> ApiError:
+    """A workflow refusal (`ApplicationError.details[0]`) -> ApiError with its extra fields."""
+    details = dict(details or {})
+    code = str(details.pop("code", fallback_code) or fallback_code)
+    msg = str(details.pop("message", message) or message)
+    return ApiError(DOMAIN_STATUS.get(code, 409), code, msg, **details)
+
+
+def from_application_error(err: ApplicationError) -> ApiError:
+    details = err.details[0] if err.details and isinstance(err.details[0], dict) else None
+    code = err.type or (details or {}).get("code") or "RULE_VIOLATION"
+    if code not in DOMAIN_STATUS and not details:
+        # Not a domain refusal: an unexpected workflow failure is an internal error.
+        raise err
+    return from_domain_details(details, code, err.message)
+
+
+def as_api_error(exc: BaseException) -> ApiError | None:
+    """The deliberate answer for `exc`, or None when it is unexpected (-> 500)."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, DomainError):
+        return ApiError(DOMAIN_STATUS.get(exc.code, 409), exc.code, exc.message, **exc.extra)
+    if isinstance(exc, RequestValidationError | ValidationError):
+        return validation_error(exc.errors())
+    if isinstance(exc, WorkflowQueryFailedError):
+        # The journey exists but its state could not be read just now (no worker answered).
+        return unavailable("The journey's state is not available right now; try again")
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            try:
+                return from_application_error(cause)
+            except ApplicationError:
+                return None
+        return None
+    if isinstance(exc, ApplicationError):
+        try:
+            return from_application_error(exc)
+        except ApplicationError:
+            return None
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return not_found("Journey not found")
+        if exc.status in _UNAVAILABLE_RPC:
+            return unavailable()
+        return None
+    if isinstance(exc, StarletteHTTPException):
+        code = STATUS_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
+        if exc.status_code == 404:
+            message = "Not found"
+        return ApiError(exc.status_code, code, message)
+    return None
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 and err.code == "UNAUTHENTICATED" else None
+    return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    err = as_api_error(exc)
+    if err is not None:
+        if err.status >= 500:
+            log.warning("request_unavailable", code=err.code, error_type=type(exc).__name__)
+            err.extra.setdefault("request_id", _request_id(request))
+        return error_response(err)
+    return await _handle_unexpected(request, exc)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The exception text may carry anything (even personal data): it goes to the log, masked, never out.
+    request_id = _request_id(request)
+    log.error("request_failed", error_type=type(exc).__name__, exc_info=exc)
+    body = ApiError(500, "INTERNAL", "Internal error; quote the request id", request_id=request_id)
+    return error_response(body)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    for exc_type in (
+        ApiError,
+        DomainError,
+        RequestValidationError,
+        ValidationError,
+        StarletteHTTPException,
+        WorkflowUpdateFailedError,
+        WorkflowQueryFailedError,
+        ApplicationError,
+        RPCError,
+    ):
+        app.add_exception_handler(exc_type, _handle)
+    app.add_exception_handler(Exception, _handle)

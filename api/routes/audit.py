@@ -1,0 +1,57 @@
+"""Audit (auditor, admin; officers and supervisors for their region): state as of, verify, export."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from api.deps import CurrentUser, ServicesDep
+from api.services import audit
+
+router = APIRouter(prefix="/v1/journeys", tags=["audit"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "UNAUTHENTICATED"},
+    404: {"description": "NOT_FOUND (unknown journey, outside your region, or no events then)"},
+    422: {"description": "VALIDATION_ERROR with `fields`"},
+}
+
+
+@router.get("/{journey_id}/state", summary="The journey as it stood at a time or after an event", responses=_ERRORS)
+async def state_as_of(
+    journey_id: str,
+    caller: CurrentUser,
+    services: ServicesDep,
+    as_of: Annotated[AwareDatetime | None, Query(description="ISO 8601 time with zone")] = None,
+    seq: Annotated[int | None, Query(ge=1, description="the journey after event `seq`")] = None,
+) -> dict[str, Any]:
+    return await audit.state_at(services, caller, journey_id, as_of, seq)
+
+
+@router.post(
+    "/{journey_id}/verify",
+    summary="Check the hash chain, replay every recorded workflow run, compare the fold with the live state",
+    responses={
+        **_ERRORS,
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "hash_chain": "ok",
+                        "broken_at_seq": None,
+                        "replay": "ok",
+                        "runs_replayed": 2,
+                        "state_matches": True,
+                    }
+                }
+            }
+        },
+    },
+)
+async def verify(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await audit.verify(services, caller, journey_id)
+
+
+@router.get("/{journey_id}/export", summary="The journey, its events, cases and workflow histories", responses=_ERRORS)
+async def export(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await audit.export(services, caller, journey_id)

@@ -1,0 +1,97 @@
+"""Protection cases: open one on a journey, list, read, act, and read its events (API.md, Protection cases)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep
+from api.schemas.cases import CaseActionIn, CaseStatus, OpenCaseIn
+from api.schemas.journeys import Page
+from api.services import cases
+from domain.contracts import CaseType
+
+router = APIRouter(tags=["cases"])
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500)")]
+Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "UNAUTHENTICATED"},
+    403: {"description": "FORBIDDEN (role)"},
+    404: {"description": "NOT_FOUND (unknown, or outside your region)"},
+    422: {"description": "VALIDATION_ERROR with `fields`"},
+    503: {"description": "UNAVAILABLE (Temporal unreachable)"},
+}
+_CHANGE_ERRORS = {
+    **_ERRORS,
+    409: {
+        "description": "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
+        "IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
+    },
+}
+
+
+@router.post(
+    "/v1/journeys/{journey_id}/cases",
+    status_code=201,
+    summary="Open a protection case on a journey (officer)",
+    responses={**_CHANGE_ERRORS, 409: {"description": "INVALID_TRANSITION (`state` `ended`): the journey has ended"}},
+)
+async def open_case(
+    journey_id: str, body: OpenCaseIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(
+        lambda update_id: cases.open_case(services, caller, journey_id, body, update_id), status_code=201
+    )
+
+
+@router.get("/v1/cases", summary="List cases (read model, your region)", response_model=Page)
+async def list_cases(
+    caller: CurrentUser,
+    services: ServicesDep,
+    status: CaseStatus | None = None,
+    case_type: CaseType | None = None,
+    province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: the supervisor's queue (no first response, deadline passed)")
+    ] = None,
+    journey_id: Annotated[str | None, Query(max_length=70)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    filters = {
+        "status": status,
+        "case_type": case_type,
+        "province_code": province_code,
+        "overdue": overdue,
+        "journey_id": journey_id,
+    }
+    return await cases.list_cases(services, caller, filters, limit, cursor)
+
+
+@router.get("/v1/cases/{case_id}", summary="The case, read from its workflow (never stale)", responses=_ERRORS)
+async def get_case(case_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await cases.get_case(services, caller, case_id)
+
+
+@router.post(
+    "/v1/cases/{case_id}/actions",
+    summary="Act on a case (officer; `escalate` and `close` supervisor)",
+    responses=_CHANGE_ERRORS,
+)
+async def case_action(
+    case_id: str, body: CaseActionIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(lambda update_id: cases.case_action(services, caller, case_id, body, update_id))
+
+
+@router.get(
+    "/v1/cases/{case_id}/events",
+    summary="The case's domain events, oldest first (extension of API.md)",
+    response_model=Page,
+)
+async def list_case_events(
+    case_id: str, caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    return await cases.list_case_events(services, caller, case_id, limit, cursor)

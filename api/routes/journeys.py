@@ -1,0 +1,155 @@
+"""`/v1/journeys`: start, read, list, act on steps, withdraw, cancel, employment events, events."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep, Supervisor
+from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, Page, StartJourneyIn, StepActionIn
+from api.services import journey_actions, journeys
+
+router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500)")]
+Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "UNAUTHENTICATED"},
+    403: {"description": "FORBIDDEN (role)"},
+    404: {"description": "NOT_FOUND (unknown journey, outside your region, or unknown step)"},
+    422: {"description": "VALIDATION_ERROR with `fields`"},
+    503: {"description": "UNAVAILABLE (Temporal unreachable)"},
+}
+_CHANGE_ERRORS = {
+    **_ERRORS,
+    409: {
+        "description": "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
+        "RULE_VIOLATION (with `rule`), IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Start a journey (officer)",
+    responses={
+        **_ERRORS,
+        403: {"description": "FORBIDDEN: role, or the worker's province is outside your region"},
+        409: {
+            "description": "ACTIVE_JOURNEY_EXISTS (with `journey_id`); "
+            "RULE_VIOLATION `p3mi_licence_not_active`; IDEMPOTENCY_KEY_REUSED"
+        },
+        422: {"description": "VALIDATION_ERROR with `fields`; also for an unknown `p3mi_id` or `job_order_id`"},
+    },
+)
+async def start_journey(
+    body: StartJourneyIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(lambda _: journeys.start_journey(services, caller, body), status_code=201)
+
+
+@router.get("", summary="List journeys (read model, your region)", response_model=Page)
+async def list_journeys(
+    caller: CurrentUser,
+    services: ServicesDep,
+    status: Literal["active", "ended"] | None = None,
+    phase: Literal["pre_departure", "placement", "reintegration"] | None = None,
+    step: Annotated[str | None, Query(max_length=64, description="journeys where this step is available")] = None,
+    scheme: Literal["G2G", "P3MI", "INDEPENDENT"] | None = None,
+    province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    destination_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    p3mi_id: Annotated[str | None, Query(max_length=64)] = None,
+    flag: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    filters = {
+        "status": status,
+        "phase": phase,
+        "step": step,
+        "scheme": scheme,
+        "province_code": province_code,
+        "destination_country": destination_country,
+        "p3mi_id": p3mi_id,
+        "flag": flag,
+    }
+    return await journeys.list_journeys(services, caller, filters, limit, cursor)
+
+
+@router.get("/{journey_id}", summary="The journey, read from the workflow (never stale)", responses=_ERRORS)
+async def get_journey(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await journeys.get_journey(services, caller, journey_id)
+
+
+@router.get("/{journey_id}/events", summary="The journey's domain events, oldest first", response_model=Page)
+async def list_events(
+    journey_id: str, caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    return await journeys.list_events(services, caller, journey_id, limit, cursor)
+
+
+def _step_route(action: Literal["complete", "reject", "waive", "reopen"], who: str) -> None:
+    supervisor_only = action in ("waive", "reopen")
+
+    async def act(
+        journey_id: str,
+        step: str,
+        body: StepActionIn,
+        caller: Supervisor if supervisor_only else Officer,  # type: ignore[valid-type]
+        services: ServicesDep,
+        idem: IdempotencyDep,
+    ) -> JSONResponse:
+        return await idem.run(
+            lambda update_id: journey_actions.step_action(services, caller, journey_id, step, action, body, update_id)
+        )
+
+    act.__name__ = f"{action}_step"
+    router.add_api_route(
+        "/{journey_id}/steps/{step}/" + action,
+        act,
+        methods=["POST"],
+        summary=f"{action.capitalize()} a step ({who})",
+        responses=_CHANGE_ERRORS,
+    )
+
+
+for _action, _who in (
+    ("complete", "officer"),
+    ("reject", "officer"),
+    ("waive", "supervisor"),
+    ("reopen", "supervisor"),
+):
+    _step_route(_action, _who)  # type: ignore[arg-type]
+
+
+@router.post("/{journey_id}/withdraw", summary="Withdraw, before departure (officer)", responses=_CHANGE_ERRORS)
+async def withdraw(
+    journey_id: str, body: EndJourneyIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(
+        lambda update_id: journey_actions.end_journey(services, caller, journey_id, "withdraw", body, update_id)
+    )
+
+
+@router.post("/{journey_id}/cancel", summary="Cancel a journey (supervisor)", responses=_CHANGE_ERRORS)
+async def cancel(
+    journey_id: str, body: EndJourneyIn, caller: Supervisor, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(
+        lambda update_id: journey_actions.end_journey(services, caller, journey_id, "cancel", body, update_id)
+    )
+
+
+@router.post(
+    "/{journey_id}/employment-events",
+    summary="Record an employment-period event (officer; extension of API.md)",
+    responses=_CHANGE_ERRORS,
+)
+async def record_employment_event(
+    journey_id: str, body: EmploymentEventIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(
+        lambda update_id: journey_actions.record_employment_event(services, caller, journey_id, body, update_id)
+    )

@@ -1,0 +1,83 @@
+"""Reference data (admin writes; every role reads)."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import Admin, CurrentUser, ServicesDep
+from api.schemas.journeys import Page
+from api.schemas.reference import JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
+from api.services import reference
+
+router = APIRouter(prefix="/v1", tags=["reference data"])
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+_WRITE = {403: {"description": "FORBIDDEN (admin only)"}, 409: {"description": "ALREADY_EXISTS"}}
+
+
+@router.get("/p3mi", response_model=Page, summary="List P3MI companies")
+async def list_p3mi(caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None) -> Any:
+    return await reference.list_p3mi(services, limit, cursor)
+
+
+@router.post("/p3mi", status_code=201, responses=_WRITE, summary="Register a P3MI (admin)")
+async def create_p3mi(body: P3miIn, caller: Admin, services: ServicesDep) -> dict[str, Any]:
+    return await reference.create_p3mi(services, body)
+
+
+@router.get("/p3mi/{p3mi_id}", summary="One P3MI")
+async def get_p3mi(p3mi_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await reference.get_p3mi(services, p3mi_id)
+
+
+@router.patch("/p3mi/{p3mi_id}", responses=_WRITE, summary="Change a P3MI, e.g. its licence status (admin)")
+async def patch_p3mi(p3mi_id: str, body: P3miPatch, caller: Admin, services: ServicesDep) -> dict[str, Any]:
+    return await reference.patch_p3mi(services, p3mi_id, body)
+
+
+@router.get("/job-orders", response_model=Page, summary="List job orders")
+async def list_job_orders(
+    caller: CurrentUser,
+    services: ServicesDep,
+    scheme: Literal["P3MI", "G2G"] | None = None,
+    p3mi_id: Annotated[str | None, Query(max_length=64)] = None,
+    destination_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    status: Literal["open", "closed"] | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    filters = {
+        "scheme": scheme,
+        "p3mi_id": p3mi_id,
+        "destination_country": destination_country,
+        "status": status,
+    }
+    return await reference.list_job_orders(services, limit, cursor, filters)
+
+
+@router.post("/job-orders", status_code=201, responses=_WRITE, summary="Create a job order (admin)")
+async def create_job_order(body: JobOrderIn, caller: Admin, services: ServicesDep) -> dict[str, Any]:
+    return await reference.create_job_order(services, body)
+
+
+@router.get("/job-orders/{job_order_id}", summary="One job order")
+async def get_job_order(job_order_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await reference.get_job_order(services, job_order_id)
+
+
+@router.patch("/job-orders/{job_order_id}", responses=_WRITE, summary="Change a job order (admin)")
+async def patch_job_order(
+    job_order_id: str, body: JobOrderPatch, caller: Admin, services: ServicesDep
+) -> dict[str, Any]:
+    return await reference.patch_job_order(services, job_order_id, body)
+
+
+@router.get("/provinces", response_model=Page, summary="Provinces (extension)")
+async def list_provinces(caller: CurrentUser, services: ServicesDep) -> Any:
+    return await reference.list_provinces(services)
+
+
+@router.get("/countries", response_model=Page, summary="Destination countries (extension)")
+async def list_countries(caller: CurrentUser, services: ServicesDep) -> Any:
+    return await reference.list_countries(services)

@@ -1,0 +1,1 @@
+"""API-only request and response shapes (shared contracts live in `domain.contracts`)."""

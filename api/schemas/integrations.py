@@ -1,0 +1,51 @@
+"""Shape of an integration event (API.md, Integrations) and which source may send which type."""
+
+from typing import Any, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from domain.contracts import IntegrationSource
+from domain.steps import INTEGRATION_TYPES
+
+# type -> the sources allowed to send it, and the step its data is evidence for: the domain's table.
+EVENT_TYPES = INTEGRATION_TYPES
+SOURCES: tuple[str, ...] = get_args(IntegrationSource)
+
+
+class IntegrationEventIn(BaseModel):
+    """A signed event from a government system. Exactly one of `journey_id` and `nik` names the journey."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "clinic-7781",
+                    "type": "medical.result",
+                    "journey_id": "j_01JQ8Z5V7Q3M0X2N4R6T8W0Y2A",
+                    "occurred_at": "2026-03-02T09:00:00Z",
+                    "data": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": "2026-03-02"},
+                }
+            ]
+        },
+    )
+
+    event_id: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=64)
+    journey_id: str | None = Field(None, max_length=80)
+    nik: str | None = Field(None, pattern=r"^\d{16}$")
+    occurred_at: AwareDatetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "IntegrationEventIn":
+        if (self.journey_id is None) == (self.nik is None):
+            raise ValueError("exactly one of journey_id and nik is required")
+        return self
+
+
+class IntegrationAnswer(BaseModel):
+    """`accepted` (202) the first time, `duplicate` (200) for an event id already received."""
+
+    status: str
+    journey_id: str

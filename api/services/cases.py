@@ -1,0 +1,182 @@
+"""Protection cases (API.md, Protection cases): opening one on a journey, reading, listing, acting.
+
+A case is its own workflow (`ProtectionCaseWorkflow`, workflow id = case id), a child of its
+journey. Reads come from the case workflow's `state` query (never stale) and fall back to the
+read model once the workflow is gone; lists come from the read model. A case outside the
+caller's region answers 404, as if it did not exist.
+"""
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+from ulid import ULID
+
+from api.auth import SUPERVISORS, Caller
+from api.errors import ApiError, forbidden, invalid, not_found
+from api.schemas.cases import CaseActionIn, OpenCaseIn
+from api.services.container import Services
+from api.services.journey_access import find_journey
+from api.services.journeys import stream_page
+from domain.case_rules import SUPERVISOR_ACTIONS
+from domain.contracts import CaseCommand, OpenCase
+from store.cases import CaseFilters
+
+log = structlog.get_logger(__name__)
+CASE_ID = re.compile(r"^c_[0-9A-Za-z]{1,64}$")
+
+
+def _case_not_found() -> ApiError:
+    return not_found("Case not found")
+
+
+def _journey_ended() -> ApiError:
+    return ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
+
+
+def _with_overdue(case: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """`overdue` as the read model computes it (open, no first response, deadline passed)."""
+    if "overdue" in case:
+        return case
+    due = case.get("first_response_due_at")
+    overdue = bool(
+        case.get("status") != "closed"
+        and case.get("first_response_at") is None
+        and due is not None
+        and _as_time(due) < (now or datetime.now(UTC))
+    )
+    return {**case, "overdue": overdue}
+
+
+def _as_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def _query_case(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> dict[str, Any]:
+    """The case from its workflow. Right after the child starts its first task may not have run: retry briefly."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        try:
+            view = await handle.query("state", result_type=dict, rpc_timeout=timedelta(seconds=wait_seconds))
+            if view.get("status") != "starting":
+                return view
+            failure: Exception | None = None
+        except (WorkflowQueryFailedError, RPCError) as exc:
+            if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
+                raise
+            failure = exc
+        if asyncio.get_running_loop().time() >= deadline:
+            if failure is not None:
+                raise failure
+            raise ApiError(503, "UNAVAILABLE", "The case is starting; try again")
+        await asyncio.sleep(0.2)
+
+
+async def _find_case(
+    services: Services, caller: Caller, case_id: str, wait_seconds: float = 5.0
+) -> tuple[dict[str, Any], WorkflowHandle[Any, Any] | None]:
+    """The case and its workflow handle (None when the workflow is gone), if the caller may see it; else 404."""
+    if not CASE_ID.match(case_id):
+        raise _case_not_found()
+    structlog.contextvars.bind_contextvars(case_id=case_id)
+    client = await services.temporal.client()
+    handle = client.get_workflow_handle(case_id)
+    try:
+        case: dict[str, Any] | None = await _query_case(handle, wait_seconds)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        case, handle = await services.cases.get(case_id), None
+    if case is None or not caller.covers(case.get("province_code")):
+        raise _case_not_found()
+    return case, handle
+
+
+async def open_case(
+    services: Services, caller: Caller, journey_id: str, body: OpenCaseIn, update_id: str | None
+) -> dict[str, Any]:
+    """Open a case on the journey (update `open_case`), then answer with the case from its own workflow."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    case_id = f"c_{ULID()}"
+    command = OpenCase(
+        case_id=case_id,
+        case_type=body.case_type,
+        description=body.description,
+        reported_via=body.reported_via,
+        actor=caller.actor,
+    )
+    try:
+        journey = await ref.handle.execute_update("open_case", command, result_type=dict, id=update_id)
+    except RPCError as exc:
+        # The journey's workflow has closed: it ended, so no case can be opened on it any more.
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise _journey_ended() from exc
+        raise
+    opened = [c.get("case_id") for c in journey.get("open_cases", [])]
+    if case_id not in opened and opened:
+        # A retry deduplicated by Temporal (same update id) answers the first attempt's journey,
+        # whose case is the one it opened last.
+        case_id = opened[-1]
+    log.info("case_opened", case_id=case_id, case_type=body.case_type, reported_via=body.reported_via)
+    client = await services.temporal.client()
+    return _with_overdue(await _query_case(client.get_workflow_handle(case_id), wait_seconds=10.0))
+
+
+async def get_case(services: Services, caller: Caller, case_id: str) -> dict[str, Any]:
+    case, _ = await _find_case(services, caller, case_id)
+    return _with_overdue(case)
+
+
+async def list_cases(
+    services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Cases from the read model, limited to the caller's region; `overdue=true` is the supervisor's queue."""
+    flt = CaseFilters(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
+    try:
+        items, next_cursor = await services.cases.list(flt, limit, cursor)
+    except ValueError as exc:
+        raise invalid(["cursor"], "The cursor is not valid") from exc
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def case_action(
+    services: Services, caller: Caller, case_id: str, body: CaseActionIn, update_id: str | None
+) -> dict[str, Any]:
+    """One action on a case (update `case_action`) with the caller as actor. The region is checked first
+    (404), then the role: `escalate` and `close` are for supervisors (403) — the workflow checks again."""
+    case, handle = await _find_case(services, caller, case_id)
+    if body.action in SUPERVISOR_ACTIONS and caller.role not in SUPERVISORS:
+        raise forbidden(f"Only a supervisor may {body.action} a case")
+    if handle is None:
+        raise ApiError(409, "INVALID_TRANSITION", "The case is closed", state=case.get("status") or "closed")
+    command = CaseCommand(
+        action=body.action,
+        note=body.note,
+        expected_version=body.expected_version,
+        to=body.to,
+        track=body.track,
+        resolution=body.resolution,
+        actor=caller.actor,
+    )
+    try:
+        view = await handle.execute_update("case_action", command, result_type=dict, id=update_id)
+    except RPCError as exc:
+        # The case's workflow has completed (a closed case) between the read and the update.
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(409, "INVALID_TRANSITION", "The case is closed", state="closed") from exc
+        raise
+    log.info("case_action", action=body.action, status=view.get("status"))
+    return _with_overdue(view)
+
+
+async def list_case_events(
+    services: Services, caller: Caller, case_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The case's own event stream, oldest first (the same shape and hash chain as a journey's)."""
+    await _find_case(services, caller, case_id)
+    return await stream_page(services, case_id, limit, cursor)

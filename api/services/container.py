@@ -1,0 +1,49 @@
+"""The services one API process holds on `app.state.services`: one engine, one Temporal client, the stores."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.services.temporal import TemporalGateway
+from config import Settings
+from store.cases import CaseReadModel
+from store.event_store import EventStore
+from store.idempotency import IdempotencyKeys
+from store.identity import ActiveJourneys
+from store.inbox import IntegrationInbox
+from store.pii import PiiVault
+from store.read_model import JourneyReadModel
+from store.reference import ReferenceData
+
+
+@dataclass
+class Services:
+    """Everything a service function needs, built once in the app's lifespan."""
+
+    settings: Settings
+    engine: Any
+    temporal: TemporalGateway
+    read_model: Any
+    events: Any
+    identity: Any
+    vault: Any
+    inbox: Any
+    reference: Any
+    idempotency: Any
+    cases: Any
+
+
+def build_services(settings: Settings, engine: Any, temporal: TemporalGateway) -> Services:
+    """Wire the store's classes to one engine."""
+    return Services(
+        settings=settings,
+        engine=engine,
+        temporal=temporal,
+        read_model=JourneyReadModel(engine),
+        events=EventStore(engine),
+        identity=ActiveJourneys(engine),
+        vault=PiiVault(engine, settings.pii_key),
+        inbox=IntegrationInbox(engine),
+        reference=ReferenceData(engine),
+        idempotency=IdempotencyKeys(engine),
+        cases=CaseReadModel(engine),
+    )

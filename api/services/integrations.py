@@ -1,0 +1,147 @@
+"""Integration events: verify the signature on the raw body, parse, resolve the journey, keep the event
+in the inbox, signal the workflow (API.md, Integrations)."""
+
+import json
+import time
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, invalid, not_found, validation_error
+from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
+from api.services.container import Services
+from api.services.journey_access import JOURNEY_ID
+from domain import signatures
+from domain.contracts import IntegrationEvent
+from domain.errors import EvidenceInvalid
+from domain.evidence import validate_evidence
+from domain.integrations import ComplaintData
+from domain.pii import mask_evidence
+from store.identity import nik_hash
+
+log = structlog.get_logger(__name__)
+
+
+def _parse(source: str, raw: bytes) -> IntegrationEventIn:
+    try:
+        event = IntegrationEventIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise validation_error(exc.errors()) from exc
+    allowed = EVENT_TYPES.get(event.type)
+    if allowed is None:
+        raise invalid(["type"], "Unknown event type")
+    if source not in allowed[0]:
+        raise invalid(["type"], f"Source {source} may not send {event.type}")
+    _check_data(event.type, allowed[1], event.data)
+    return event
+
+
+def _check_data(type_: str, step: str | None, data: dict[str, Any]) -> None:
+    """A body whose `data` fails the field rules of its step (or a complaint without a valid case type) is
+    malformed: 422 naming the fields, never their values. Business rules stay with the workflow."""
+    try:
+        if step is not None:
+            # Integration steps take the same evidence in every scheme (only job_selection differs).
+            validate_evidence(step, "G2G", data)
+        elif type_ == "complaint.filed":
+            ComplaintData.model_validate(data)
+    except EvidenceInvalid as exc:
+        fields = [f"data.{f.removeprefix('evidence.')}" for f in exc.extra.get("fields", [])]
+        raise invalid(fields, f"data is not valid for {type_}") from None
+    except ValidationError as exc:
+        fields = sorted({".".join(["data", *map(str, e["loc"])]) for e in exc.errors()})
+        raise invalid(fields, f"data is not valid for {type_}") from None
+
+
+async def _resolve(services: Services, event: IntegrationEventIn) -> str:
+    """The journey the event is for: by id (it must exist) or by the NIK's active journey."""
+    if event.nik is not None:
+        journey_id = await services.identity.find(nik_hash(event.nik, services.settings.nik_hash_key))
+        if not journey_id:
+            raise not_found("No active journey for this NIK")
+        return journey_id
+    journey_id = event.journey_id or ""
+    if not JOURNEY_ID.match(journey_id):
+        raise not_found("Journey not found")
+    client = await services.temporal.client()
+    try:
+        await client.get_workflow_handle(journey_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise not_found("Journey not found") from exc
+        raise
+    return journey_id
+
+
+async def receive_event(services: Services, source: str, raw: bytes, signature: str | None) -> tuple[int, dict]:
+    """(HTTP status, answer) for one webhook delivery."""
+    if source not in SOURCES:
+        raise not_found("Unknown integration source")
+    settings = services.settings
+    ok = signatures.verify(
+        signature,
+        settings.webhook_secret_map.get(source, []),
+        raw,
+        now=int(time.time()),
+        tolerance_seconds=settings.webhook_tolerance_seconds,
+    )
+    if not ok:
+        raise ApiError(401, "BAD_SIGNATURE", "Missing, stale or invalid X-PMI-Signature")
+    known = await _known(services, source, raw)
+    if known is not None:
+        return known
+    event = _parse(source, raw)
+    journey_id = await _resolve(services, event)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    step = EVENT_TYPES[event.type][1]
+    data, secrets = mask_evidence(step, event.data) if step is not None else (event.data, {})
+    signal = IntegrationEvent(
+        source=source, event_id=event.event_id, type=event.type, occurred_at=event.occurred_at, data=data
+    )
+    body = signal.model_dump(mode="json")
+    outcome = await services.inbox.receive(source, event.event_id, journey_id, event.type, body)
+    if outcome != "new":
+        # Lost a race with a delivery of the same event: answer as for any duplicate.
+        return await _duplicate(services, source, await services.inbox.get(source, event.event_id))
+    # Personal values of a first delivery go to the vault; a duplicate's body never changes them.
+    for name, value in secrets.items():
+        await services.vault.set_field(journey_id, name, value)
+    await _deliver(services, source, journey_id, body)
+    log.info("integration_event_delivered", source=source, type=event.type, event_id=event.event_id)
+    return 202, {"status": "accepted", "journey_id": journey_id}
+
+
+async def _known(services: Services, source: str, raw: bytes) -> tuple[int, dict] | None:
+    """An `event_id` already received from this source is a duplicate "whatever its body" (API.md): it is
+    answered from the inbox before the body is validated or its journey looked up."""
+    try:
+        event_id = json.loads(raw).get("event_id")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    stored = await services.inbox.get(source, event_id)
+    return None if stored is None else await _duplicate(services, source, stored)
+
+
+async def _duplicate(services: Services, source: str, stored: dict[str, Any]) -> tuple[int, dict]:
+    """200 `duplicate` for the stored event; one never signalled (the signal failed) is delivered now,
+    with its stored body to its stored journey. The workflow deduplicates a second delivery."""
+    if stored.get("delivered_at") is None:
+        await _deliver(services, source, stored["journey_id"], stored["body"])
+    return 200, {"status": "duplicate", "journey_id": stored["journey_id"]}
+
+
+async def _deliver(services: Services, source: str, journey_id: str, body: dict[str, Any]) -> None:
+    client = await services.temporal.client()
+    try:
+        await client.get_workflow_handle(journey_id).signal("integration_event", IntegrationEvent.model_validate(body))
+    except RPCError as exc:
+        # The journey's workflow has finished (the journey ended): the event is kept in the inbox, and an
+        # ended journey would only have recorded it as ignored.
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        log.info("integration_event_for_ended_journey", source=source, event_id=body.get("event_id"))
+    await services.inbox.mark_delivered(source, body["event_id"])

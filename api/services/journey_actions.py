@@ -1,0 +1,91 @@
+"""Changing a journey: step actions, withdraw/cancel, employment events. Each is one workflow update;
+the workflow's refusals come back as `WorkflowUpdateFailedError` and `api.errors` maps them."""
+
+from typing import Any
+
+import structlog
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import Caller
+from api.errors import ApiError, invalid, not_found
+from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn
+from api.services.container import Services
+from api.services.journey_access import find_journey
+from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand
+from domain.evidence import validate_evidence
+from domain.pii import mask_evidence
+from domain.steps import STEP_IDS
+
+
+async def _update(ref: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
+    try:
+        return await ref.handle.execute_update(name, arg, result_type=dict, id=update_id)
+    except RPCError as exc:
+        # The journey exists (`find_journey` saw it), so "not found" here means its workflow has
+        # finished: the journey has ended and takes no more changes.
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended") from exc
+        raise
+
+
+async def step_action(
+    services: Services,
+    caller: Caller,
+    journey_id: str,
+    step: str,
+    action: StepAction,
+    body: StepActionIn,
+    update_id: str | None,
+) -> dict[str, Any]:
+    """Complete, reject, waive or reopen a step. Evidence is checked against the step's field rules here
+    (422); its personal values go to the vault and only masked values reach the workflow."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    if step not in STEP_IDS:
+        raise not_found(f"Unknown step {step!r}" if len(step) <= 64 else "Unknown step")
+    evidence: dict[str, Any] = {}
+    secrets: dict[str, str] = {}
+    if action == "complete":
+        evidence = validate_evidence(step, ref.scheme or "", body.evidence)
+        evidence, secrets = mask_evidence(step, evidence)
+    else:
+        if body.evidence:
+            raise invalid(["evidence"], f"{action} takes no evidence")
+        if not body.reason:
+            raise invalid(["reason"], f"{action} needs a reason")
+    command = StepCommand(
+        step=step,
+        action=action,
+        evidence=evidence,
+        note=body.note,
+        reason=body.reason,
+        expected_version=body.expected_version,
+        actor=caller.actor,
+    )
+    journey = await _update(ref, "step_action", command, update_id)
+    # Only an accepted action may change what the vault holds: a refused one changes nothing.
+    for name, value in secrets.items():
+        await services.vault.set_field(journey_id, name, value)
+    return journey
+
+
+async def end_journey(
+    services: Services, caller: Caller, journey_id: str, kind: str, body: EndJourneyIn, update_id: str | None
+) -> dict[str, Any]:
+    """`withdraw` (the worker withdrew, before departure) or `cancel` (a supervisor's decision)."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    command = EndJourney(reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
+    return await _update(ref, kind, command, update_id)
+
+
+async def record_employment_event(
+    services: Services, caller: Caller, journey_id: str, body: EmploymentEventIn, update_id: str | None
+) -> dict[str, Any]:
+    """Record a welfare check, remittance, contract extension or employer change during employment."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    command = RecordEmploymentEvent(
+        kind=body.kind, data=body.data, expected_version=body.expected_version, actor=caller.actor
+    )
+    return await _update(ref, "record_employment_event", command, update_id)

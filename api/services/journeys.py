@@ -1,0 +1,191 @@
+"""Starting journeys and reading them (API.md, Journeys)."""
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.service import RPCError, RPCStatusCode
+from ulid import ULID
+
+from api.auth import Caller
+from api.errors import ApiError, invalid
+from api.schemas.journeys import StartJourneyIn
+from api.services.container import Services
+from api.services.journey_access import find_journey, query_state
+from domain import decide
+from domain.contracts import StartJourney, WorkerProfile
+from domain.evolve import evolve
+from domain.pii import mask_nik, mask_phone
+from domain.view import journey_view
+from store.identity import nik_hash
+from store.pii import WorkerPii
+from store.read_model import JourneyFilters
+from workflows import search_attributes as sa
+
+log = structlog.get_logger(__name__)
+WORKFLOW = "JourneyWorkflow"
+
+
+async def _check_placement(services: Services, body: StartJourneyIn) -> None:
+    """Scheme rules the API can check before anything is stored."""
+    if body.scheme == "P3MI" and not body.p3mi_id:
+        raise invalid(["p3mi_id"], "p3mi_id is required for the P3MI scheme")
+    if body.scheme != "P3MI" and body.p3mi_id:
+        raise invalid(["p3mi_id"], f"p3mi_id is not allowed for the {body.scheme} scheme")
+    if body.p3mi_id:
+        p3mi = await services.reference.get_p3mi(body.p3mi_id)
+        if p3mi is None:
+            raise invalid(["p3mi_id"], "Unknown P3MI")
+        if p3mi.get("licence_status") != "active":
+            raise ApiError(409, "RULE_VIOLATION", "The P3MI's licence is not active", rule="p3mi_licence_not_active")
+    if body.job_order_id and await services.reference.get_job_order(body.job_order_id) is None:
+        raise invalid(["job_order_id"], "Unknown job order")
+
+
+def _start_input(services: Services, caller: Caller, journey_id: str, body: StartJourneyIn) -> StartJourney:
+    w = body.worker
+    profile = WorkerProfile(
+        nik_masked=mask_nik(w.nik),
+        full_name=w.full_name,
+        birth_date=w.birth_date,
+        gender=w.gender,
+        phone_masked=mask_phone(w.phone) if w.phone else None,
+        province_code=w.province_code,
+        regency_code=w.regency_code,
+    )
+    return StartJourney(
+        journey_id=journey_id,
+        scheme=body.scheme,
+        worker=profile,
+        p3mi_id=body.p3mi_id,
+        job_order_id=body.job_order_id,
+        destination_country=body.destination_country,
+        occupation=body.occupation,
+        sector=body.sector,
+        actor=caller.actor,
+        policy=services.settings.policy(),
+    )
+
+
+def _initial_search_attributes(body: StartJourneyIn) -> TypedSearchAttributes:
+    # Set at start so the region check (`describe`) works before any worker has run the journey.
+    pairs: list[SearchAttributePair] = [
+        SearchAttributePair(sa.JOURNEY_STATUS, "active"),
+        SearchAttributePair(sa.JOURNEY_PHASE, "pre_departure"),
+        SearchAttributePair(sa.JOURNEY_SCHEME, body.scheme),
+        SearchAttributePair(sa.PROVINCE, body.worker.province_code),
+        SearchAttributePair(sa.DESTINATION, body.destination_country),
+    ]
+    if body.p3mi_id:
+        pairs.append(SearchAttributePair(sa.P3MI, body.p3mi_id))
+    return TypedSearchAttributes(pairs)
+
+
+async def start_journey(services: Services, caller: Caller, body: StartJourneyIn) -> dict[str, Any]:
+    """Claim the NIK, put the personal data in the vault, start the workflow; 201 with the journey."""
+    caller.check_province_for_write(body.worker.province_code)
+    await _check_placement(services, body)
+    settings = services.settings
+    client = await services.temporal.client()
+    journey_id = f"j_{ULID()}"
+    # The claim is atomic in the store: of two concurrent starts for one NIK exactly one wins.
+    existing = await services.identity.claim(nik_hash(body.worker.nik, settings.nik_hash_key), journey_id)
+    if existing:
+        raise ApiError(409, "ACTIVE_JOURNEY_EXISTS", "This NIK has an active journey", journey_id=existing)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    try:
+        w = body.worker
+        pii = WorkerPii(
+            nik=w.nik, full_name=w.full_name, birth_date=w.birth_date, phone=w.phone, family_phone=w.family_phone
+        )
+        await services.vault.put(journey_id, pii)
+        start_input = _start_input(services, caller, journey_id, body)
+        handle = await client.start_workflow(
+            WORKFLOW,
+            start_input,
+            id=journey_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=_initial_search_attributes(body),
+        )
+    except BaseException:
+        await _release_unless_started(services, journey_id)
+        raise
+    log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
+    try:
+        return await query_state(handle)
+    except Exception:
+        # Started, but no worker answered yet: the journey exists. Its first event is determined by
+        # its input, so the same fold the workflow will make gives the journey's full shape.
+        log.warning("journey_state_not_yet_available")
+        return _as_started(start_input)
+
+
+def _as_started(start_input: StartJourney) -> dict[str, Any]:
+    first = decide.start(start_input)[0].recorded(1, datetime.now(UTC))
+    return journey_view(evolve(None, first))
+
+
+async def _release_unless_started(services: Services, journey_id: str) -> None:
+    # A start that timed out on our side may still have happened: then the claim must stay.
+    with contextlib.suppress(Exception):
+        client = await services.temporal.client()
+        try:
+            await client.get_workflow_handle(journey_id).describe()
+            return
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                return
+    await services.identity.release(journey_id)
+
+
+async def get_journey(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
+    """The journey from the workflow itself (never stale)."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    return await query_state(ref.handle, wait_seconds=5.0)
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """Event cursors are the last `seq` returned."""
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit():
+        raise invalid(["cursor"], "The cursor is not valid")
+    return int(cursor)
+
+
+async def stream_page(services: Services, stream_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of a stream's events (a journey's or a case's), oldest first; the cursor is the last seq."""
+    rows = list(await services.events.read(stream_id, parse_cursor(cursor), limit + 1))
+    items = rows[:limit]
+    has_more = len(rows) > limit
+    return {"items": items, "next_cursor": str(items[-1]["seq"]) if has_more and items else None}
+
+
+async def list_events(
+    services: Services, caller: Caller, journey_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The journey's domain events, oldest first."""
+    await find_journey(services, caller, journey_id)
+    return await stream_page(services, journey_id, limit, cursor)
+
+
+async def list_journeys(
+    services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Journeys from the read model, limited to the caller's region."""
+    flt = JourneyFilters(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
+    try:
+        items, next_cursor = await services.read_model.list(flt, limit, cursor)
+    except ValueError as exc:
+        raise invalid(["cursor"], "The cursor is not valid") from exc
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,105 @@
+"""Reference data: the P3MI registry, job orders, provinces and countries."""
+
+from typing import Any
+
+from api.errors import ApiError, invalid, not_found
+from api.schemas.reference import JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
+from api.services.container import Services
+from store.errors import AlreadyExists
+
+
+def _page(result: Any) -> dict[str, Any]:
+    items, next_cursor = result
+    return {"items": list(items), "next_cursor": next_cursor}
+
+
+async def list_p3mi(services: Services, limit: int, cursor: str | None) -> dict[str, Any]:
+    try:
+        return _page(await services.reference.list_p3mi(limit, cursor))
+    except ValueError as exc:
+        raise invalid(["cursor"], "The cursor is not valid") from exc
+
+
+async def get_p3mi(services: Services, p3mi_id: str) -> dict[str, Any]:
+    found = await services.reference.get_p3mi(p3mi_id)
+    if found is None:
+        raise not_found("P3MI not found")
+    return found
+
+
+async def create_p3mi(services: Services, body: P3miIn) -> dict[str, Any]:
+    try:
+        return await services.reference.create_p3mi(body.model_dump())
+    except ValueError as exc:
+        raise invalid([], "The P3MI is not valid") from exc
+    except AlreadyExists as exc:
+        raise ApiError(409, "ALREADY_EXISTS", "A P3MI with this id exists", p3mi_id=body.p3mi_id) from exc
+
+
+async def patch_p3mi(services: Services, p3mi_id: str, body: P3miPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    try:
+        found = await services.reference.patch_p3mi(p3mi_id, changes)
+    except ValueError as exc:
+        raise invalid(sorted(changes), "The change is not valid") from exc
+    if found is None:
+        raise not_found("P3MI not found")
+    return found
+
+
+async def list_job_orders(
+    services: Services, limit: int, cursor: str | None, filters: dict[str, Any]
+) -> dict[str, Any]:
+    present = {k: v for k, v in filters.items() if v is not None}
+    try:
+        return _page(await services.reference.list_job_orders(limit, cursor, **present))
+    except ValueError as exc:
+        raise invalid(["cursor"], "The cursor is not valid") from exc
+
+
+async def get_job_order(services: Services, job_order_id: str) -> dict[str, Any]:
+    found = await services.reference.get_job_order(job_order_id)
+    if found is None:
+        raise not_found("Job order not found")
+    return found
+
+
+async def create_job_order(services: Services, body: JobOrderIn) -> dict[str, Any]:
+    if body.scheme == "P3MI":
+        if not body.p3mi_id:
+            raise invalid(["p3mi_id"], "p3mi_id is required for a P3MI job order")
+        if await services.reference.get_p3mi(body.p3mi_id) is None:
+            raise invalid(["p3mi_id"], "Unknown P3MI")
+    elif body.p3mi_id:
+        raise invalid(["p3mi_id"], "p3mi_id is not allowed for a G2G job order")
+    try:
+        return await services.reference.create_job_order(body.model_dump())
+    except ValueError as exc:
+        raise invalid([], "The job order is not valid") from exc
+    except AlreadyExists as exc:
+        raise ApiError(
+            409, "ALREADY_EXISTS", "A job order with this id exists", job_order_id=body.job_order_id
+        ) from exc
+
+
+async def patch_job_order(services: Services, job_order_id: str, body: JobOrderPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    try:
+        found = await services.reference.patch_job_order(job_order_id, changes)
+    except ValueError as exc:
+        if "quota" in changes:
+            raise ApiError(
+                409, "RULE_VIOLATION", "The quota cannot go below the units filled", rule="quota_below_filled"
+            ) from exc
+        raise invalid(sorted(changes), "The change is not valid") from exc
+    if found is None:
+        raise not_found("Job order not found")
+    return found
+
+
+async def list_provinces(services: Services) -> dict[str, Any]:
+    return {"items": list(await services.reference.list_provinces()), "next_cursor": None}
+
+
+async def list_countries(services: Services) -> dict[str, Any]:
+    return {"items": list(await services.reference.list_countries()), "next_cursor": None}
