@@ -1,0 +1,165 @@
+"""`pmi`: run the engine locally, mint tokens, migrate and seed the store, play a demo.
+
+Each subcommand reads the same `PMI_*` settings as the processes it starts, so a
+token minted here is accepted by an API started by `pmi run` in the same shell.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from config import Settings, get_settings
+
+ROLES = ("officer", "supervisor", "auditor", "admin")
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a JWT for the given subject, role and region."""
+    from api.auth import create_token
+
+    ttl_seconds = int(args.ttl_hours * 3600)
+    print(create_token(settings.jwt_secret, args.sub, args.role, args.region, ttl_seconds))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the database to the newest schema."""
+    from store.migrate import upgrade
+
+    upgrade(settings.db_url)
+    print(f"database migrated: {_safe_url(settings.db_url)}")
+    return 0
+
+
+async def _seed(settings: Settings) -> dict:
+    from store.db import create_engine
+    from store.reference import ReferenceData
+
+    engine = create_engine(settings.db_url)
+    try:
+        return await ReferenceData(engine).seed()
+    finally:
+        await engine.dispose()
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate, then load the reference data (idempotent) and print what it holds."""
+    cmd_migrate(args, settings)
+    counts = asyncio.run(_seed(settings))
+    width = max((len(str(k)) for k in counts), default=0)
+    for name, count in counts.items():
+        print(f"  {str(name).ljust(width)}  {count}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole engine: Temporal dev server, simulator, worker and API, supervised."""
+    from cli.run import run
+
+    return run(settings)
+
+
+def _exec_module(module: str, *extra: str) -> int:
+    # Replacing this process keeps signals and exit codes exactly those of the part itself.
+    os.execv(sys.executable, [sys.executable, "-m", module, *extra])
+    return 0  # not reached
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the Temporal worker (production: one or more per host)."""
+    return _exec_module("worker")
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the HTTP API."""
+    host = args.host or settings.api_host
+    port = str(args.port or settings.api_port)
+    extra = ["--workers", str(args.workers)] if args.workers > 1 else []
+    return _exec_module("uvicorn", "api.app:create_app", "--factory", "--host", host, "--port", port, *extra)
+
+
+def cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the simulator of the government systems."""
+    return _exec_module("simulator")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Start and progress N realistic journeys through the running engine."""
+    from cli.demo import run_demo
+
+    return asyncio.run(
+        run_demo(
+            settings,
+            journeys=args.journeys,
+            api_url=args.api or settings.engine_base_url,
+            simulator_url=args.simulator or settings.simulator_base_url,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            seed=args.seed,
+        )
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `pmi` argument parser (exposed for tests and `--help`)."""
+    parser = argparse.ArgumentParser(
+        prog="pmi", description="Run the PMI journey engine locally, mint tokens, migrate, seed, play a demo."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run Temporal, the simulator, the worker and the API, supervised")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("token", help="print a signed JWT")
+    p.add_argument("--sub", required=True, help="the person or system, e.g. officer-17")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--region", required=True, help='province code such as 33, or "*" for all')
+    p.add_argument("--ttl-hours", type=float, default=8.0, help="validity in hours (default 8)")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("migrate", help="alembic upgrade head")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed", help="migrate, then load provinces, countries, P3MI, job orders, clinics")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("demo", help="start and progress realistic journeys through the API")
+    p.add_argument("--journeys", "-n", type=int, default=20)
+    p.add_argument("--api", help="engine URL (default from PMI_API_PORT / PMI_ENGINE_URL)")
+    p.add_argument("--simulator", help="simulator URL (default from PMI_SIMULATOR_PORT / PMI_SIMULATOR_URL)")
+    p.add_argument("--concurrency", type=int, default=10, help="journeys progressed at once")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all journeys")
+    p.add_argument("--seed", type=int, help="random seed for reproducible workers")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("worker", help="run only the Temporal worker")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("api", help="run only the HTTP API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_api)
+
+    p = sub.add_parser("simulator", help="run only the government-systems simulator")
+    p.set_defaults(func=cmd_simulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `pmi` console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
