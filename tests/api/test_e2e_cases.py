@@ -1,0 +1,342 @@
+"""End to end: protection cases over HTTP on the real Temporal dev server, worker and simulator.
+
+The stack here runs a policy where an `unpaid_wages` case's first response is due at once, so a
+complaint nobody handles reaches the supervisor's overdue queue on a real clock.
+"""
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from ulid import ULID
+
+from domain.policy import Policy
+from store.read_model import JourneyReadModel
+from tests.api.stack import Stack, new_nik
+from tests.api.test_e2e_journey import start
+
+CASE_KEYS = {
+    "case_id",
+    "journey_id",
+    "case_type",
+    "status",
+    "severity",
+    "version",
+    "first_response_due_at",
+    "first_response_at",
+    "escalated",
+    "escalated_to",
+    "actions",
+    "opened_at",
+    "closed_at",
+}
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def case_stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    """A running engine whose policy makes `unpaid_wages` first responses due at once."""
+    from tests.api.stack import running_stack
+
+    hours = {**Policy().case_first_response_hours, "unpaid_wages": 0}
+    overrides = {"case_first_response_hours": hours}
+    tmp = tmp_path_factory.mktemp("e2e-cases")
+    if request.param == "sqlite":
+        async with running_stack(dev_env.client, f"sqlite+aiosqlite:///{tmp / 'cases.db'}", tmp, overrides) as s:
+            yield s
+        return
+    from tests.store.databases import PostgresDatabases, postgres_url
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PMI_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end run skipped")
+    databases = PostgresDatabases(url)
+    name = await databases.create()
+    try:
+        async with running_stack(dev_env.client, databases.url_of(name), tmp, overrides) as s:
+            yield s
+    finally:
+        await databases.drop(name)
+        await databases.close()
+
+
+async def new_journey(stack: Stack) -> str:
+    return (await start(stack, new_nik(), None, "G2G"))["journey_id"]
+
+
+async def open_case(stack: Stack, jid: str, case_type: str = "fraud", **headers: str) -> dict[str, Any]:
+    body = {"case_type": case_type, "description": "Charged twice the placement fee", "reported_via": "walk_in"}
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json=body, headers={**stack.auth(), **headers})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def case_act(
+    stack: Stack, case_id: str, action: str, role: str = "officer", region: str = "33", **extra: Any
+) -> Any:
+    return await stack.api.post(
+        f"/v1/cases/{case_id}/actions", json={"action": action, **extra}, headers=stack.auth(role, region)
+    )
+
+
+async def eventually(probe: Callable[[], Any], check: Callable[[Any], bool], within: float = 30.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if check(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; last value: {value}")
+        await asyncio.sleep(0.2)
+
+
+async def test_unhandled_complaint_reaches_the_supervisors_overdue_queue(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    complaint = {
+        "event_id": f"hotline-{uuid.uuid4().hex[:10]}",
+        "type": "complaint.filed",
+        "journey_id": jid,
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "data": {"case_type": "unpaid_wages", "description": "Three months unpaid"},
+    }
+    r = await stack.webhook("hotline", complaint)
+    assert r.status_code == 202, r.text
+    journey = await stack.wait_for(jid, lambda j: any(c["case_type"] == "unpaid_wages" for c in j["open_cases"]))
+    case_id = next(c["case_id"] for c in journey["open_cases"] if c["case_type"] == "unpaid_wages")
+
+    supervisor = stack.auth("supervisor", "33")
+
+    async def queue() -> list[str]:
+        r = await stack.api.get("/v1/cases", params={"overdue": "true", "journey_id": jid}, headers=supervisor)
+        assert r.status_code == 200, r.text
+        return [c["case_id"] for c in r.json()["items"]]
+
+    await eventually(queue, lambda ids: case_id in ids)
+    case = await eventually(
+        lambda: stack.api.get(f"/v1/cases/{case_id}", headers=supervisor),
+        lambda r: r.status_code == 200 and r.json()["escalated"],
+    )
+    case = case.json()
+    assert CASE_KEYS <= set(case)
+    assert case["reported_via"] == "hotline" and case["status"] == "reported"
+    assert case["escalated_to"] == "supervisor" and case["first_response_at"] is None
+    # Not in the queue of another region, nor when asking for what is not overdue.
+    r = await stack.api.get("/v1/cases", params={"overdue": "true"}, headers=stack.auth("supervisor", "34"))
+    assert case_id not in [c["case_id"] for c in r.json()["items"]]
+    r = await stack.api.get("/v1/cases", params={"overdue": "false", "journey_id": jid}, headers=supervisor)
+    assert case_id not in [c["case_id"] for c in r.json()["items"]]
+    # The list filters and pagination.
+    r = await stack.api.get(
+        "/v1/cases", params={"case_type": "unpaid_wages", "status": "reported", "limit": 1}, headers=supervisor
+    )
+    assert r.status_code == 200 and len(r.json()["items"]) == 1 and "next_cursor" in r.json()
+    r = await stack.api.get("/v1/cases", params={"case_type": "bogus"}, headers=supervisor)
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["case_type"]
+    # A first response takes it out of the queue.
+    assert (await case_act(stack, case_id, "verify")).status_code == 200
+    await eventually(queue, lambda ids: case_id not in ids)
+
+
+async def test_roles_and_regions_on_case_actions(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    case = await open_case(stack, jid)
+    case_id = case["case_id"]
+    assert case_id.startswith("c_") and str(ULID.from_str(case_id[2:]))
+    assert CASE_KEYS <= set(case)
+    assert case["journey_id"] == jid and case["status"] == "reported" and case["escalated"] is False
+
+    for action in ("escalate", "close"):
+        r = await case_act(stack, case_id, action)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN", r.text
+    r = await stack.api.get(f"/v1/cases/{case_id}", headers=stack.auth("officer", "34"))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
+    for action in ("verify", "escalate"):
+        r = await case_act(stack, case_id, action, region="34")
+        assert r.status_code == 404, r.text
+    r = await stack.api.get(f"/v1/cases/{case_id}/events", headers=stack.auth("officer", "34"))
+    assert r.status_code == 404
+    r = await stack.api.get("/v1/cases", params={"journey_id": jid}, headers=stack.auth("officer", "34"))
+    assert r.json()["items"] == []
+    r = await case_act(stack, case_id, "verify", role="auditor", region="*")
+    assert r.status_code == 403
+    r = await stack.api.get(f"/v1/cases/{case_id}", headers=stack.auth("auditor", "*"))
+    assert r.status_code == 200 and r.json()["version"] == case["version"]
+
+    # 409s and 422s like step actions; a refused action changes nothing.
+    r = await case_act(stack, case_id, "resolve", resolution="paid")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION"
+    assert r.json()["error"]["state"] == "reported"
+    r = await case_act(stack, case_id, "verify", expected_version=case["version"] + 5)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "VERSION_CONFLICT"
+    assert r.json()["error"]["current_version"] == case["version"]
+    r = await case_act(stack, case_id, "verify", expected_version=case["version"])
+    assert r.status_code == 200 and r.json()["status"] == "verified"
+    r = await case_act(stack, case_id, "refer")
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["to"]
+    r = await case_act(stack, case_id, "refer", to="the_moon")
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["to"] and "the_moon" not in r.text
+
+    r = await case_act(stack, case_id, "escalate", role="supervisor", note="P3MI does not answer")
+    assert r.status_code == 200, r.text
+    assert r.json()["escalated"] is True and r.json()["escalated_to"] == "supervisor"
+    r = await case_act(stack, case_id, "close", role="supervisor", note="Settled out of court")
+    assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["closed_at"]
+    r = await case_act(stack, case_id, "verify")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION"
+    r = await stack.api.get(f"/v1/cases/{case_id}", headers=stack.auth())
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+
+
+async def test_open_case_validation_and_idempotency(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    bad = {"case_type": "alien_abduction", "description": "x", "reported_via": "carrier_pigeon"}
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json=bad, headers=stack.auth())
+    assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert sorted(r.json()["error"]["fields"]) == ["case_type", "reported_via"]
+    assert "alien_abduction" not in r.text and "carrier_pigeon" not in r.text
+    r = await stack.api.post(f"/v1/journeys/j_{ULID()}/cases", json={"case_type": "fraud"}, headers=stack.auth())
+    assert r.status_code == 404
+    r = await stack.api.post(
+        f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth("officer", "34")
+    )
+    assert r.status_code == 404
+    r = await stack.api.post(
+        f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth("auditor", "*")
+    )
+    assert r.status_code == 403
+
+    key = {"Idempotency-Key": f"open-{uuid.uuid4().hex}"}
+    first = await open_case(stack, jid, **key)
+    again = await stack.api.post(
+        f"/v1/journeys/{jid}/cases",
+        json={"case_type": "fraud", "description": "Charged twice the placement fee", "reported_via": "walk_in"},
+        headers={**stack.auth(), **key},
+    )
+    assert again.status_code == 201 and again.json()["case_id"] == first["case_id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    journey = await stack.journey(jid)
+    assert [c["case_id"] for c in journey["open_cases"]] == [first["case_id"]]
+
+    action_key = {"Idempotency-Key": f"act-{uuid.uuid4().hex}"}
+    replies = [
+        await stack.api.post(
+            f"/v1/cases/{first['case_id']}/actions", json={"action": "verify"}, headers={**stack.auth(), **action_key}
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in replies] == [200, 200] and replies[0].json() == replies[1].json()
+
+
+async def test_ended_journey_refuses_new_cases(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "family reasons"}, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth())
+    assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION", r.text
+    assert r.json()["error"]["state"] == "ended"
+    # Once the workflow has closed, too.
+    await asyncio.sleep(1.0)
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth())
+    assert r.status_code == 409 and r.json()["error"]["state"] == "ended", r.text
+
+
+async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    case = await open_case(stack, jid, "trafficking")
+    case_id = case["case_id"]
+    assert case["escalated"] is True and case["escalated_to"] == "rapid_response_team"
+    journey = await stack.journey(jid)
+    assert case_id in [c["case_id"] for c in journey["open_cases"]]
+    assert "protection_emergency" in journey["flags"]
+
+    r = await case_act(stack, case_id, "verify", note="Called the worker")
+    assert r.status_code == 200 and r.json()["status"] == "verified" and r.json()["first_response_at"]
+    r = await case_act(stack, case_id, "refer", to="police", note="Report filed", expected_version=r.json()["version"])
+    assert r.status_code == 200 and r.json()["status"] == "in_progress", r.text
+    r = await case_act(stack, case_id, "resolve", resolution="Worker rescued and home")
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+    r = await case_act(stack, case_id, "close", role="supervisor")
+    assert r.status_code == 200 and r.json()["status"] == "closed", r.text
+    taken = [a["action"] for a in r.json()["actions"]]
+    assert taken[0] == "escalate"  # trafficking goes to the rapid response team at once
+    assert [a for a in taken if a in ("verify", "refer", "resolve")] == ["verify", "refer", "resolve"]
+
+    async def events() -> list[dict]:
+        r = await stack.api.get(f"/v1/cases/{case_id}/events", params={"limit": 2}, headers=stack.auth())
+        assert r.status_code == 200, r.text
+        page, items = r.json(), r.json()["items"]
+        while page["next_cursor"]:
+            r = await stack.api.get(
+                f"/v1/cases/{case_id}/events",
+                params={"limit": 2, "cursor": page["next_cursor"]},
+                headers=stack.auth(),
+            )
+            page = r.json()
+            items += page["items"]
+        return items
+
+    items = await eventually(events, lambda es: any(e["type"] == "CaseClosed" for e in es))
+    assert [e["seq"] for e in items] == list(range(1, len(items) + 1))
+    prev = "0" * 64
+    for e in items:
+        assert {"seq", "type", "occurred_at", "recorded_at", "actor", "data", "prev_hash", "hash"} <= set(e)
+        assert e["prev_hash"] == prev
+        hashed = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")}
+        canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert e["hash"] == hashlib.sha256((prev + canonical).encode()).hexdigest()
+        prev = e["hash"]
+
+    journey = await stack.wait_for(jid, lambda j: case_id not in [c["case_id"] for c in j["open_cases"]])
+    assert "protection_emergency" not in journey["flags"]
+    assert await eventually(
+        lambda: stack.api.get("/v1/cases", params={"journey_id": jid, "status": "closed"}, headers=stack.auth()),
+        lambda r: [c["case_id"] for c in r.json()["items"]] == [case_id],
+    )
+
+
+async def test_journey_gone_from_temporal_is_read_from_the_read_model(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    journey = await stack.journey(jid)
+    # A journey whose workflow retention has passed: only its read-model row remains.
+    gone = f"j_{ULID()}"
+    rows = JourneyReadModel(stack.engine)
+    from domain.contracts import JourneyProjection
+
+    now = datetime.now(UTC)
+    document = {**journey, "journey_id": gone, "status": "ended", "outcome": "withdrawn"}
+    await rows.upsert(
+        JourneyProjection(
+            journey_id=gone,
+            status="ended",
+            outcome="withdrawn",
+            phase=journey["phase"],
+            scheme=journey["scheme"],
+            province_code="33",
+            destination_country=journey["destination_country"],
+            p3mi_id=None,
+            flags=[],
+            available_steps=[],
+            version=journey["version"],
+            started_at=now,
+            updated_at=now,
+            document=document,
+        )
+    )
+    r = await stack.api.get(f"/v1/journeys/{gone}", headers=stack.auth())
+    assert r.status_code == 200 and r.json()["journey_id"] == gone and r.json()["status"] == "ended"
+    assert (await stack.api.get(f"/v1/journeys/{gone}", headers=stack.auth("officer", "34"))).status_code == 404
+    r = await stack.api.post(f"/v1/journeys/{gone}/cases", json={"case_type": "fraud"}, headers=stack.auth())
+    assert r.status_code == 409 and r.json()["error"]["state"] == "ended"
+    r = await stack.api.post(f"/v1/journeys/{gone}/withdraw", json={"reason": "again"}, headers=stack.auth())
+    assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION"

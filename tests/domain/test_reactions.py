@@ -1,0 +1,139 @@
+"""Which side effects each recorded event calls for, with their idempotency keys."""
+
+import pytest
+
+from tests.domain.harness import SUPERVISOR, new
+
+
+def kinds(effects, kind):
+    return [e for e in effects if e.kind == kind]
+
+
+def since(j, count):
+    return j.effects[count:]
+
+
+def test_the_passport_recommendation_is_requested_when_passport_becomes_available():
+    j = new()
+    assert kinds(j.effects, "passport_recommendation") == []
+    count = len(j.effects)
+    j.complete("family_consent")
+    [effect] = kinds(since(j, count), "passport_recommendation")
+    assert effect.key == "j_01TEST:passport:recommendation"
+    assert effect.step == "passport"
+
+
+def test_bpjs_enrolment_is_requested_when_social_security_becomes_available():
+    j = new().through("job_selection")
+    assert kinds(j.effects, "bpjs_enrolment") == []
+    count = len(j.effects)
+    j.complete("employment_contract")
+    [effect] = kinds(since(j, count), "bpjs_enrolment")
+    assert effect.key == "j_01TEST:social_security:enrolment"
+
+
+def test_a_rejected_passport_does_not_ask_for_another_recommendation():
+    j = new().through("family_consent")
+    count = len(j.effects)
+    j.act("passport", "reject", reason="photo unclear")
+    assert kinds(since(j, count), "passport_recommendation") == []
+
+
+def test_an_e_pmi_is_issued_when_orientation_is_completed():
+    j = new().through("document_verification")
+    assert kinds(j.effects, "issue_epmi") == []
+    j.complete("pre_departure_orientation")
+    [effect] = kinds(j.effects, "issue_epmi")
+    assert effect.key == "j_01TEST:pre_departure_orientation:epmi"
+
+
+@pytest.mark.parametrize("scheme", ["P3MI", "G2G"])
+@pytest.mark.parametrize("ending", ["withdraw", "cancel"])
+def test_a_taken_job_order_is_released_when_the_journey_ends_before_departure(scheme, ending):
+    j = new(scheme).through("job_selection")
+    getattr(j, ending)()
+    [effect] = kinds(j.effects, "release_quota")
+    assert effect.key == f"j_01TEST:job_selection:release:{j.s.version}"
+
+
+def test_no_quota_is_released_when_no_job_order_was_taken():
+    j = new()
+    j.withdraw()
+    assert kinds(j.effects, "release_quota") == []
+
+
+def test_an_independent_journey_has_no_quota_to_release():
+    j = new("INDEPENDENT").through("job_selection")
+    j.withdraw()
+    assert kinds(j.effects, "release_quota") == []
+
+
+def test_no_quota_is_released_when_a_journey_ends_after_departure():
+    j = new().departed()
+    j.cancel()
+    assert kinds(j.effects, "release_quota") == []
+
+
+def test_reopening_job_selection_releases_its_quota():
+    j = new().through("job_selection")
+    j.act("job_selection", "reopen", reason="wrong job order", actor=SUPERVISOR)
+    [effect] = kinds(j.effects, "release_quota")
+    assert effect.key == f"j_01TEST:job_selection:release:{j.s.version}"
+
+
+def test_a_waived_job_selection_releases_no_quota_it_never_took():
+    j = new()
+    j.act("job_selection", "waive", reason="programme placement", actor=SUPERVISOR)
+    j.withdraw()
+    assert kinds(j.effects, "release_quota") == []
+
+
+def test_a_journey_resumed_after_an_unfit_result_still_holds_its_job_order():
+    j = new().through("job_selection")
+    j.complete("medical_check", result="unfit")
+    j.act("medical_check", "reopen", reason="second opinion", actor=SUPERVISOR)
+    assert j.step("job_selection") == "completed"
+    assert kinds(j.effects, "release_quota") == []
+
+
+def test_every_step_change_sends_one_sms_keyed_by_sequence():
+    j = new()
+    j.complete("family_consent")
+    j.act("medical_check", "reject", reason="blurred")
+    j.act("medical_check", "waive", reason="exam abroad", actor=SUPERVISOR)
+    j.act("family_consent", "reopen", reason="typo", actor=SUPERVISOR)
+    j.withdraw()
+    sms = kinds(j.effects, "sms")
+    notified = [
+        e
+        for e in j.events
+        if e.type in {"StepCompleted", "StepRejected", "StepWaived", "StepReopened", "StepExpired", "JourneyEnded"}
+    ]
+    assert [s.key for s in sms] == [f"j_01TEST:sms:{e.seq}" for e in notified]
+    assert [s.template for s in sms] == [e.type for e in notified]
+    assert sms[-1].params == {"step": "", "event": "JourneyEnded", "outcome": "withdrawn"}
+    assert sms[1].params == {"step": "family_consent", "event": "StepCompleted"}
+    assert len({s.key for s in sms}) == len(sms)
+
+
+def test_a_lapsed_medical_check_sends_an_sms():
+    j = new().through("medical_check")
+    count = len(j.effects)
+    j.advance(days=100)
+    [sms] = kinds(since(j, count), "sms")
+    assert sms.params == {"step": "medical_check", "event": "StepExpired"}
+
+
+def test_records_that_change_no_step_send_no_sms():
+    j = new().departed()
+    count = len(j.effects)
+    j.employment("welfare_check")
+    j.integrate("medical.result", "imigrasi", {})
+    j.advance(days=31)  # arrival report overdue flag
+    assert since(j, count) == []
+
+
+def test_effect_keys_depend_only_on_the_journey_step_and_sequence():
+    a, b = new().departed(), new().departed()
+    assert [e.key for e in a.effects] == [e.key for e in b.effects]
+    assert all(e.key.startswith("j_01TEST:") for e in a.effects)

@@ -1,0 +1,57 @@
+"""A worker on the time-skipping server with the real activities: the event store on SQLite,
+the simulator over HTTP (webhooks off: the tests send integration events themselves)."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import worker
+from config import Settings
+from simulator.app import create_app
+from simulator.config import SimulatorConfig
+from simulator.server import serve_in_background
+from store.db import create_engine
+from store.event_store import EventStore
+from store.migrate import upgrade_async
+from store.reference import ReferenceData
+
+TASK_QUEUE = "journeys-test"
+
+
+@dataclass
+class Stack:
+    env: object
+    engine: AsyncEngine
+    settings: Settings
+    simulator: httpx.AsyncClient
+    events: EventStore
+
+    @property
+    def client(self):
+        return self.env.client
+
+
+@pytest.fixture(scope="session")
+async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('wf') / 'store.db'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    await ReferenceData(engine).seed()
+    settings = Settings(task_queue=TASK_QUEUE, database_url=url)
+    config = SimulatorConfig(webhooks=False, engine_url="http://127.0.0.1:9", webhook_secrets={}, seed=11)
+    async with serve_in_background(create_app(config)) as sim_url:
+        async with httpx.AsyncClient(base_url=sim_url) as http, httpx.AsyncClient(base_url=sim_url) as control:
+            w = worker.create_worker(
+                time_env.client, settings.model_copy(update={"simulator_url": sim_url}), engine=engine, http=http
+            )
+            async with w:
+                yield Stack(time_env, engine, settings, control, EventStore(engine))
+    await engine.dispose()
+
+
+def new_nik(suffix: str = "0002") -> str:
+    return "3374" + str(uuid.uuid4().int)[:8] + suffix

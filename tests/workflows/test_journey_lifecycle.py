@@ -1,0 +1,61 @@
+"""Whole journeys on the time-skipping server: a two-year contract and a year of follow-ups in seconds."""
+
+from datetime import timedelta
+
+import pytest
+
+from domain.contracts import NewEvent
+from domain.evolve import fold
+from domain.view import journey_view
+from store.event_store import GENESIS_HASH, event_hash
+from tests.workflows.journeys import act, drive_to_departure, iso, send, start, step, wait_step
+
+
+async def stored_events(stack, journey_id: str) -> list[dict]:
+    return await stack.events.read_all(journey_id)
+
+
+def as_new_events(documents: list[dict]) -> list[NewEvent]:
+    return [
+        NewEvent.model_validate({k: d[k] for k in ("seq", "type", "version", "occurred_at", "actor", "data")})
+        for d in documents
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["P3MI", "G2G", "INDEPENDENT"])
+async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(wf_stack, scheme):
+    handle = await start(wf_stack, scheme)
+    journey = await drive_to_departure(wf_stack, handle, scheme)
+    assert journey["phase"] == "placement"
+    now = await wf_stack.env.get_current_time()
+    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
+    await wait_step(handle, "arrival_report")
+
+    await wf_stack.env.sleep(timedelta(days=365 * 2 + 20))
+    journey = await wait_step(handle, "employment")
+    assert journey["phase"] == "reintegration"
+    assert step(journey, "return")["state"] == "available"
+
+    now = await wf_stack.env.get_current_time()
+    await act(handle, "return", {"arrived_at": iso(now), "port": "SUB", "reason": "contract_end"})
+    await act(handle, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
+    journey = await act(handle, "reintegration_program", {"programs": ["desmigratif"]})
+    assert journey["status"] == "active"
+
+    await wf_stack.env.sleep(timedelta(days=366))
+    result = await handle.result()
+    assert result["status"] == "ended" and result["outcome"] == "completed"
+
+    documents = await stored_events(wf_stack, handle.id)
+    assert [d["seq"] for d in documents] == list(range(1, len(documents) + 1))
+    prev = GENESIS_HASH
+    for d in documents:
+        assert d["prev_hash"] == prev
+        body = {k: v for k, v in d.items() if k not in ("hash", "recorded_at")}
+        assert d["hash"] == event_hash(prev, body)
+        prev = d["hash"]
+    types = [d["type"] for d in documents]
+    assert types.count("FollowUpDue") == 3 and types[-1] == "JourneyEnded"
+    # The auditor's replay: folding the stored events gives exactly the workflow's final state.
+    replayed = fold(as_new_events(documents))
+    assert journey_view(replayed) == result

@@ -1,0 +1,190 @@
+"""Protection cases on the time-skipping server: deadlines, escalation, automatic rules, and what
+a case does to its journey."""
+
+import asyncio
+from datetime import timedelta
+
+from ulid import ULID
+
+from domain.case_rules import add_working_days
+from domain.contracts import CaseCommand, OpenCase
+from tests.workflows.journeys import (
+    OFFICER,
+    SUPERVISOR,
+    act,
+    drive_to_departure,
+    send,
+    start,
+    step,
+    view,
+    wait_step,
+)
+
+
+async def open_case(handle, case_type: str, via: str = "officer") -> str:
+    case_id = f"c_{ULID()}"
+    cmd = OpenCase(
+        case_id=case_id, case_type=case_type, description="reported by family", reported_via=via, actor=OFFICER
+    )
+    journey = await handle.execute_update("open_case", cmd, result_type=dict)
+    assert any(c["case_id"] == case_id for c in journey["open_cases"])
+    return case_id
+
+
+async def case_view(stack, case_id: str) -> dict:
+    handle = stack.client.get_workflow_handle(case_id)
+    for _ in range(200):
+        try:
+            view_ = await handle.query("state", result_type=dict)
+            if view_.get("status") != "starting":
+                return view_
+        except Exception:  # the child may not have started yet
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {case_id} never started")
+
+
+async def act_on_case(stack, case_id: str, action: str, actor=OFFICER, **kw) -> dict:
+    handle = stack.client.get_workflow_handle(case_id)
+    return await handle.execute_update("case_action", CaseCommand(action=action, actor=actor, **kw), result_type=dict)
+
+
+async def eventually(fn, predicate, within: float = 10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        value = await fn()
+        if predicate(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition never held; last value: {value}")
+        await asyncio.sleep(0.05)
+
+
+async def channel(stack, name: str) -> list[dict]:
+    return (await stack.simulator.get("/_channel", params={"channel": name})).json()
+
+
+async def test_a_trafficking_case_goes_to_the_rapid_response_team_at_once(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "trafficking", "hotline")
+    case = await case_view(wf_stack, case_id)
+    assert case["severity"] == "critical" and case["escalated"] and case["escalated_to"] == "rapid_response_team"
+    journey = await view(handle)
+    assert "protection_emergency" in journey["flags"]
+    messages = await eventually(
+        lambda: channel(wf_stack, "rapid-response-team"), lambda ms: any(m.get("case_id") == case_id for m in ms)
+    )
+    assert any(case_id in m["text"] for m in messages)
+
+
+async def test_an_unpaid_wages_case_without_first_response_escalates_to_the_supervisor_after_5_days(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "unpaid_wages")
+    case = await case_view(wf_stack, case_id)
+    assert not case["escalated"] and case["severity"] == "medium"
+    await wf_stack.env.sleep(timedelta(days=4, hours=23))
+    assert not (await case_view(wf_stack, case_id))["escalated"]
+    await wf_stack.env.sleep(timedelta(hours=2))
+    case = await case_view(wf_stack, case_id)
+    assert case["escalated"] and case["escalated_to"] == "supervisor" and case["first_response_missed"]
+    events = await wf_stack.events.read_all(case_id)
+    assert [e["type"] for e in events][:3] == ["CaseOpened", "FirstResponseMissed", "CaseEscalated"]
+
+
+async def test_no_clarification_from_the_p3mi_in_15_working_days_moves_the_case_to_mediation(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "fraud")
+    await act_on_case(wf_stack, case_id, "verify")
+    case = await act_on_case(wf_stack, case_id, "request_clarification", note="P3MI asked to explain fees")
+    asked = await wf_stack.env.get_current_time()
+    due = add_working_days(asked, 15)
+    assert (due - asked).days >= 19  # three weekends are not counted
+    await wf_stack.env.sleep(due - asked - timedelta(days=1))
+    case = await case_view(wf_stack, case_id)
+    assert [a["action"] for a in case["actions"]] == ["verify", "request_clarification"]
+    await wf_stack.env.sleep(timedelta(days=2))
+    case = await case_view(wf_stack, case_id)
+    assert case["actions"][-1]["action"] == "mediate" and case["actions"][-1]["automatic"]
+    assert case["status"] == "in_progress"
+
+
+async def test_a_case_whose_complainant_stays_unreachable_for_60_days_closes_itself(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "detention")
+    await act_on_case(wf_stack, case_id, "verify")
+    await act_on_case(wf_stack, case_id, "mark_unreachable", note="phone off")
+    await wf_stack.env.sleep(timedelta(days=59))
+    assert (await case_view(wf_stack, case_id))["status"] == "verified"
+    await wf_stack.env.sleep(timedelta(days=2))
+    result = await wf_stack.client.get_workflow_handle(case_id).result()
+    assert result["status"] == "closed" and result["close_reason"] == "complainant_unreachable"
+    journey = await eventually(lambda: view(handle), lambda j: not j["open_cases"])
+    assert journey["status"] == "active"
+
+
+async def test_a_death_case_ends_the_journey_as_deceased_once_remains_are_repatriated(wf_stack):
+    handle = await start(wf_stack, "G2G")
+    await drive_to_departure(wf_stack, handle, "G2G")
+    case_id = await open_case(handle, "death", "embassy")
+    await act_on_case(wf_stack, case_id, "verify")
+    await act_on_case(wf_stack, case_id, "repatriate", note="remains flown to SUB")
+    result = await handle.result()
+    assert result["outcome"] == "deceased" and "BPJS death claim" in (await _end_reason(wf_stack, handle.id))
+    case = await eventually(lambda: case_view(wf_stack, case_id), lambda c: c["death_claim_ref"])
+    assert case["death_claim_ref"].startswith("BPJS")
+
+
+async def _end_reason(stack, journey_id: str) -> str:
+    events = await eventually(lambda: stack.events.read_all(journey_id), lambda es: es[-1]["type"] == "JourneyEnded")
+    return events[-1]["data"]["reason"]
+
+
+async def test_a_repatriation_case_moves_the_journey_to_return(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await drive_to_departure(wf_stack, handle, "P3MI")
+    case_id = await open_case(handle, "repatriation")
+    await act_on_case(wf_stack, case_id, "verify")
+    await act_on_case(wf_stack, case_id, "repatriate")
+    journey = await eventually(lambda: view(handle), lambda j: j["phase"] == "reintegration")
+    assert step(journey, "return")["state"] == "available"
+    assert "repatriation" in step(journey, "employment")["reason"]
+
+
+async def test_a_case_stays_open_across_the_journeys_continue_as_new(wf_stack):
+    handle = await start(wf_stack, "P3MI", can_after=2)
+    first_run = (await handle.describe()).run_id
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "violence")
+    now = await wf_stack.env.get_current_time()
+    await act(handle, "family_consent", {"consent_ref": "FC-1", "village": "Tegalrejo"})
+    await send(
+        handle,
+        "clinic",
+        "medical.result",
+        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()},
+    )
+    latest = wf_stack.client.get_workflow_handle(handle.id)
+    await eventually(lambda: latest.describe(), lambda d: d.run_id != first_run)
+    journey = await view(latest)
+    assert [c["case_id"] for c in journey["open_cases"]] == [case_id]
+    assert "protection_emergency" in journey["flags"]
+    await act_on_case(wf_stack, case_id, "verify")
+    await act_on_case(wf_stack, case_id, "shelter")
+    await act_on_case(wf_stack, case_id, "resolve", resolution="worker safe in shelter, employer reported")
+    await act_on_case(wf_stack, case_id, "close", actor=SUPERVISOR, note="resolved")
+    journey = await eventually(lambda: view(latest), lambda j: not j["open_cases"])
+    assert "protection_emergency" not in journey["flags"]
+
+
+async def test_a_complaint_filed_by_the_hotline_opens_a_case(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    await send(handle, "hotline", "complaint.filed", {"case_type": "unpaid_wages", "description": "3 months unpaid"})
+    journey = await eventually(lambda: view(handle), lambda j: j["open_cases"])
+    case = await case_view(wf_stack, journey["open_cases"][0]["case_id"])
+    assert case["case_type"] == "unpaid_wages" and case["reported_via"] == "hotline"

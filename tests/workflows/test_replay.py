@@ -1,0 +1,48 @@
+"""Old journeys must still replay on today's code (STYLE 12). Recorded histories live in
+`tests/workflows/histories/`; a change that alters a workflow's commands without
+`workflow.patched` makes this fail. Record new ones with `PMI_RECORD_HISTORIES=1`."""
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from tests.workflows.journeys import drive_to_departure, iso, send, start, wait_step
+from tests.workflows.test_protection_cases import act_on_case, open_case
+from worker import SANDBOX, WORKFLOWS
+from workflows.client import DATA_CONVERTER
+
+HISTORIES = Path(__file__).parent / "histories"
+RECORDED = sorted(HISTORIES.glob("*.json"))
+LOADED = {p.stem: WorkflowHistory.from_json(p.stem, json.loads(p.read_text())) for p in RECORDED}
+
+
+@pytest.mark.parametrize("name", sorted(LOADED))
+async def test_a_recorded_journey_replays_on_the_current_code(name: str):
+    history = LOADED[name]
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=SANDBOX)
+    await replayer.replay_workflow(history)
+
+
+def test_histories_are_recorded():
+    assert len(RECORDED) >= 2, "record histories with PMI_RECORD_HISTORIES=1"
+
+
+@pytest.mark.skipif(not os.environ.get("PMI_RECORD_HISTORIES"), reason="records new histories on request only")
+async def test_record_histories(wf_stack):
+    """A journey with a protection case, through departure and arrival; writes its and the case's history."""
+    handle = await start(wf_stack, "P3MI")
+    await drive_to_departure(wf_stack, handle, "P3MI")
+    case_id = await open_case(handle, "unpaid_wages")
+    await act_on_case(wf_stack, case_id, "verify")
+    now = await wf_stack.env.get_current_time()
+    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
+    await wait_step(handle, "arrival_report")
+    await wf_stack.env.sleep(timedelta(days=6))
+    for workflow_id, name in ((handle.id, "journey_p3mi_to_arrival"), (case_id, "case_unpaid_wages_escalated")):
+        history = await wf_stack.client.get_workflow_handle(workflow_id).fetch_history()
+        (HISTORIES / f"{name}.json").write_text(json.dumps(history.to_json_dict(), indent=1))
