@@ -140,7 +140,9 @@ async def test_continue_as_new_in_the_middle_of_a_journey_keeps_state_and_pendin
             break
         await asyncio.sleep(0.05)
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert events[journey["version"] - 1]["type"] == "EmploymentStarted"
+    # Requests to outside systems are recorded as their activities return, so they may interleave
+    # with the officer's steps: the order of those is not part of what continue-as-new must keep.
+    assert "EmploymentStarted" in [e["type"] for e in events[: journey["version"]]]
 
 
 async def drive_rest_after_can(stack, handle):
