@@ -44,11 +44,7 @@ class DukcapilActivities:
             {"nik": pii.nik, "full_name": pii.full_name, "birth_date": pii.birth_date.isoformat()},
         )
         matched = bool(self._gov.require(body, "match"))
-        activity.logger.info(
-            "NIK %s %s by Dukcapil", mask_nik(pii.nik), "confirmed" if matched else "not confirmed"
-        )
+        activity.logger.info("NIK %s %s by Dukcapil", mask_nik(pii.nik), "confirmed" if matched else "not confirmed")
         if matched:
             return NikVerification(verified=True)
-        return NikVerification(
-            verified=False, reason=str(body.get("reason") or "NIK not confirmed by Dukcapil")
-        )
+        return NikVerification(verified=False, reason=str(body.get("reason") or "NIK not confirmed by Dukcapil"))

@@ -24,9 +24,7 @@ RETRYABLE_4XX = frozenset({408, 425, 429})
 class GovHttp:
     """POSTs JSON to one external system through an `httpx.AsyncClient` whose base_url is that system."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, system: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, system: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
         self._client = client
         self._system = system
         self._timeout = timeout
@@ -38,18 +36,12 @@ class GovHttp:
                 path, json=payload, headers={"Idempotency-Key": idempotency_key}, timeout=self._timeout
             )
         except httpx.TimeoutException as exc:
-            raise ApplicationError(
-                f"{self._system} timed out ({type(exc).__name__})", type=GOV_UNAVAILABLE
-            ) from exc
+            raise ApplicationError(f"{self._system} timed out ({type(exc).__name__})", type=GOV_UNAVAILABLE) from exc
         except httpx.TransportError as exc:
-            raise ApplicationError(
-                f"{self._system} unreachable ({type(exc).__name__})", type=GOV_UNAVAILABLE
-            ) from exc
+            raise ApplicationError(f"{self._system} unreachable ({type(exc).__name__})", type=GOV_UNAVAILABLE) from exc
         status = response.status_code
         if status >= 500 or status in RETRYABLE_4XX:
-            raise ApplicationError(
-                f"{self._system} answered {status}{_short_error(response)}", type=GOV_UNAVAILABLE
-            )
+            raise ApplicationError(f"{self._system} answered {status}{_short_error(response)}", type=GOV_UNAVAILABLE)
         if status >= 400:
             raise ApplicationError(
                 f"{self._system} refused the request: {status}{_short_error(response)}",
@@ -60,13 +52,9 @@ class GovHttp:
         try:
             body = response.json()
         except ValueError as exc:
-            raise ApplicationError(
-                f"{self._system} answered {status} without JSON", type=GOV_UNAVAILABLE
-            ) from exc
+            raise ApplicationError(f"{self._system} answered {status} without JSON", type=GOV_UNAVAILABLE) from exc
         if not isinstance(body, dict):
-            raise ApplicationError(
-                f"{self._system} answered {status} with unexpected JSON", type=GOV_UNAVAILABLE
-            )
+            raise ApplicationError(f"{self._system} answered {status} with unexpected JSON", type=GOV_UNAVAILABLE)
         return body
 
     def require(self, body: dict[str, Any], field: str) -> Any:

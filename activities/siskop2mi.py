@@ -26,7 +26,5 @@ class Siskop2miActivities:
     @activity.defn(name=ActivityName.ISSUE_EPMI)
     async def issue_epmi(self, call: JourneyCall) -> EpmiIssued:
         """Issues the worker's e-PMI id at pre-departure orientation."""
-        body = await self._gov.post(
-            "/siskop2mi/v1/epmi", call.idempotency_key, {"journey_id": call.journey_id}
-        )
+        body = await self._gov.post("/siskop2mi/v1/epmi", call.idempotency_key, {"journey_id": call.journey_id})
         return EpmiIssued(epmi_id=str(self._gov.require(body, "epmi_id")))

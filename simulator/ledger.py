@@ -67,9 +67,7 @@ class Ledger:
         while len(self._responses) > self._max_keys:
             self._responses.popitem(last=False)
 
-    def record(
-        self, system: str, endpoint: str, idempotency_key: str | None, status_code: int, effect: bool
-    ) -> None:
+    def record(self, system: str, endpoint: str, idempotency_key: str | None, status_code: int, effect: bool) -> None:
         self._calls.append(
             CallRecord(
                 system=system,

@@ -51,9 +51,7 @@ class Simulator:
         # What the simulated messaging holds (one entry per effect, not per call); bounded like the ledger.
         self.channel_posts: deque[ChannelPost] = deque(maxlen=config.ledger_max_calls)
 
-    async def call(
-        self, system: str, endpoint: str, idempotency_key: str | None, effect: Effect
-    ) -> JSONResponse:
+    async def call(self, system: str, endpoint: str, idempotency_key: str | None, effect: Effect) -> JSONResponse:
         """Missing key: 400; then latency; injected outage: 503, no effect; repeated key: the first answer.
 
         Otherwise run `effect` once and remember its answer for the key.

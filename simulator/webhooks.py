@@ -106,9 +106,7 @@ class WebhookSender:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _deliver_later(
-        self, source: str, event: OutgoingEvent, delay: float, delivery: Delivery
-    ) -> Delivery:
+    async def _deliver_later(self, source: str, event: OutgoingEvent, delay: float, delivery: Delivery) -> Delivery:
         try:
             if delay > 0:
                 await asyncio.sleep(delay)

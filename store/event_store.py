@@ -121,9 +121,7 @@ class EventStore:
             existing = stored.get(event.seq)
             if existing is not None:
                 if existing.type != event.type:
-                    raise EventConflict(
-                        f"{stream_id}: seq {event.seq} is stored as {existing.type}, not {event.type}"
-                    )
+                    raise EventConflict(f"{stream_id}: seq {event.seq} is stored as {existing.type}, not {event.type}")
                 prev_hash = existing.hash
                 continue
             doc = _new_document(event, prev_hash)

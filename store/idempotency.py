@@ -39,6 +39,4 @@ class IdempotencyKeys:
             "created_at": now_text(),
         }
         async with write_tx(self._engine) as conn:
-            await conn.execute(
-                upsert_insert(conn)(idempotency_keys).values(**values).on_conflict_do_nothing()
-            )
+            await conn.execute(upsert_insert(conn)(idempotency_keys).values(**values).on_conflict_do_nothing())

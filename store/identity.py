@@ -53,8 +53,6 @@ class ActiveJourneys:
         """The active journey of that NIK, or None."""
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(active_journeys.c.journey_id).where(active_journeys.c.nik_hash == nik_hash)
-                )
+                await conn.execute(select(active_journeys.c.journey_id).where(active_journeys.c.nik_hash == nik_hash))
             ).first()
         return row.journey_id if row else None

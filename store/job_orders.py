@@ -63,9 +63,7 @@ class JobOrderStore:
 
     async def get_job_order(self, job_order_id: str) -> dict | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(job_orders).where(job_orders.c.job_order_id == job_order_id))
-            ).first()
+            row = (await conn.execute(select(job_orders).where(job_orders.c.job_order_id == job_order_id))).first()
         return dict(row._mapping) if row else None
 
     async def create_job_order(self, job_order: dict[str, Any]) -> dict:
@@ -158,9 +156,7 @@ class JobOrderStore:
                 "job_order_destination_mismatch", f"job order {job_order_id} is for {jo.destination_country}"
             )
         if scheme is not None and scheme != jo.scheme:
-            return _refused(
-                "job_order_scheme_mismatch", f"job order {job_order_id} is a {jo.scheme} job order"
-            )
+            return _refused("job_order_scheme_mismatch", f"job order {job_order_id} is a {jo.scheme} job order")
         taken = await conn.execute(
             job_orders.update()
             .where(
@@ -173,9 +169,7 @@ class JobOrderStore:
         if taken.rowcount != 1:
             return _refused("job_order_quota_exhausted", f"job order {job_order_id} has no quota left")
         await conn.execute(
-            job_order_claims.insert().values(
-                journey_id=journey_id, job_order_id=job_order_id, claimed_at=now_text()
-            )
+            job_order_claims.insert().values(journey_id=journey_id, job_order_id=job_order_id, claimed_at=now_text())
         )
         return QuotaResult(taken=True)
 

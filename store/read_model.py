@@ -61,9 +61,7 @@ class JourneyReadModel:
             if (await conn.execute(stmt)).first() is None:
                 return  # an older version: the stored row stays, and so do its steps and flags
             jid = projection.journey_id
-            await conn.execute(
-                delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid)
-            )
+            await conn.execute(delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid))
             await conn.execute(delete(journey_flags).where(journey_flags.c.journey_id == jid))
             if projection.available_steps:
                 await conn.execute(
@@ -81,9 +79,7 @@ class JourneyReadModel:
     async def get(self, journey_id: str) -> dict | None:
         """The journey document last stored, or None."""
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(journeys.c.document).where(journeys.c.journey_id == journey_id))
-            ).first()
+            row = (await conn.execute(select(journeys.c.document).where(journeys.c.journey_id == journey_id))).first()
         return row.document if row else None
 
     async def list(

@@ -45,9 +45,7 @@ class ReferenceData(JobOrderStore):
         """Insert a P3MI; AlreadyExists if the id is taken, ValueError for a bad licence status."""
         values = {k: item.get(k) for k in _P3MI_PATCHABLE | {"p3mi_id"}}
         async with write_tx(self._engine) as conn:
-            if (
-                await conn.execute(select(p3mi.c.p3mi_id).where(p3mi.c.p3mi_id == values["p3mi_id"]))
-            ).first():
+            if (await conn.execute(select(p3mi.c.p3mi_id).where(p3mi.c.p3mi_id == values["p3mi_id"]))).first():
                 raise AlreadyExists(values["p3mi_id"])
             try:
                 await conn.execute(p3mi.insert().values(**values))

@@ -26,9 +26,7 @@ async def test_niks_ending_in_9999_or_configured_do_not_match(sim, key, nik):
 
 
 async def test_a_malformed_nik_is_refused_without_being_echoed(sim, key):
-    response = await sim.post(
-        "/dukcapil/v1/nik/verify", json={**NIK_CHECK, "nik": "33740155"}, headers=_key(key)
-    )
+    response = await sim.post("/dukcapil/v1/nik/verify", json={**NIK_CHECK, "nik": "33740155"}, headers=_key(key))
 
     assert response.status_code == 422 and "33740155" not in response.text
     assert response.json()["fields"] == ["body.nik"]
@@ -57,9 +55,7 @@ async def test_a_repeated_key_gets_the_first_answer_and_no_second_effect(sim, ke
 async def test_every_system_answers_with_its_reference(sim, key):
     answers = [
         await sim.post("/siskop2mi/v1/epmi", json={"journey_id": "j_1"}, headers=_key(key + "e")),
-        await sim.post(
-            "/notify/v1/sms", json={"to": "+6281234567890", "template": "t"}, headers=_key(key + "s")
-        ),
+        await sim.post("/notify/v1/sms", json={"to": "+6281234567890", "template": "t"}, headers=_key(key + "s")),
         await sim.post(
             "/imigrasi/v1/passport-recommendations",
             json={"journey_id": "j_1", "destination_country": "TW"},
@@ -86,9 +82,7 @@ async def test_a_failure_rate_of_one_fails_every_call(sim, key):
     await sim.put("/_config/notify", json={"failure_rate": 1.0})
     body = {"to": "+6281234567890", "template": "t"}
 
-    statuses = [
-        (await sim.post("/notify/v1/sms", json=body, headers=_key(key))).status_code for _ in range(3)
-    ]
+    statuses = [(await sim.post("/notify/v1/sms", json=body, headers=_key(key))).status_code for _ in range(3)]
 
     assert statuses == [503, 503, 503]
     assert key not in (await sim.get("/_effects", params={"system": "notify"})).json().get("notify", {})

@@ -37,9 +37,7 @@ async def test_a_passport_recommendation_is_followed_by_a_passport_signed_with_e
 
 async def test_a_repeated_request_sends_no_second_event(sim, fake_engine, key, journey_id):
     for _ in range(3):
-        await sim.post(
-            "/bpjs/v1/enrolments", json={"journey_id": journey_id}, headers={"Idempotency-Key": key}
-        )
+        await sim.post("/bpjs/v1/enrolments", json={"journey_id": journey_id}, headers={"Idempotency-Key": key})
     await fake_engine.wait_for(lambda e: e.body.get("journey_id") == journey_id)
     # Give a wrongly scheduled second delivery the time to arrive.
     await sim.post("/_emit", json={"source": "clinic", "type": "noop", "journey_id": "j_x", "wait": True})
@@ -81,9 +79,7 @@ async def test_emit_sends_an_event_by_nik_in_the_background(sim, fake_engine):
 
     assert emitted.status_code == 200 and emitted.json()["event_id"] == "clinic-7781"
     event = await fake_engine.wait_for(lambda e: e.body.get("event_id") == "clinic-7781")
-    assert (
-        event.signature_valid and event.body["nik"] == "3374015501950002" and "journey_id" not in event.body
-    )
+    assert event.signature_valid and event.body["nik"] == "3374015501950002" and "journey_id" not in event.body
     deliveries = (await sim.get("/_webhooks")).json()
     assert any(d["event_id"] == "clinic-7781" and "nik" not in d for d in deliveries)
 

@@ -71,9 +71,7 @@ class PostgresDatabases:
 
 
 @asynccontextmanager
-async def open_database(
-    backend: str, tmp_path: Path, pg: PostgresDatabases | None
-) -> AsyncIterator[AsyncEngine]:
+async def open_database(backend: str, tmp_path: Path, pg: PostgresDatabases | None) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database of `backend`, as an engine; removed afterwards."""
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"

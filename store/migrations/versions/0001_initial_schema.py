@@ -147,9 +147,7 @@ def upgrade() -> None:
         sa.Column("licence_no", sa.String(length=64), nullable=False),
         sa.Column("licence_status", sa.String(length=16), nullable=False),
         sa.Column("province_code", sa.String(length=2), nullable=False),
-        sa.CheckConstraint(
-            "licence_status IN ('active', 'suspended', 'revoked')", name="ck_p3mi_licence_status"
-        ),
+        sa.CheckConstraint("licence_status IN ('active', 'suspended', 'revoked')", name="ck_p3mi_licence_status"),
         sa.PrimaryKeyConstraint("p3mi_id"),
     )
     op.create_table(
