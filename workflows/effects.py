@@ -40,6 +40,8 @@ STORE_CALL = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 }
+# Journeys recorded before this patch took their job-order unit with a (remote) activity.
+QUOTA_LOCALLY = "quota-local-activity"
 NOTIFY_CALL = {**external_call(), "retry_policy": RetryPolicy(maximum_attempts=5)}
 
 
@@ -54,6 +56,12 @@ async def take_quota(state: JourneyState, job_order_id: str) -> QuotaResult:
         destination_country=state.destination_country,
         scheme=state.scheme,
     )
+    if workflow.patched(QUOTA_LOCALLY):
+        # The officer waits on this update: a local activity takes the unit in the worker itself,
+        # without a round trip through the task queue behind the journey's store writes and SMS.
+        return await workflow.execute_local_activity(
+            ActivityName.TAKE_QUOTA, request, result_type=QuotaResult, **STORE_CALL
+        )
     return await workflow.execute_activity(ActivityName.TAKE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
 
 

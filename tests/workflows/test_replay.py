@@ -1,6 +1,8 @@
 """Old journeys must still replay on today's code (STYLE 12). Recorded histories live in
 `tests/workflows/histories/`; a change that alters a workflow's commands without
-`workflow.patched` makes this fail. Record new ones with `PMI_RECORD_HISTORIES=1`."""
+`workflow.patched` makes this fail. Record new ones with `PMI_RECORD_HISTORIES=1`; before that,
+rename the current files after what they still cover (`*_remote_quota.json` are journeys recorded
+before the job-order unit was taken by a local activity, the `quota-local-activity` patch)."""
 
 import json
 import os
