@@ -7,6 +7,7 @@ Idempotent: a retried call finds its events stored (by stream and seq) and skips
 projections' version guards ignore a stale upsert.
 """
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -30,25 +31,28 @@ class EventStoreActivities:
 
     @activity.defn(name=ActivityName.APPEND_EVENTS)
     async def append_events(self, input: AppendEvents) -> AppendResult:
-        """Append `input.events` to `input.stream_id`, then upsert `input.projection` and
-        `input.case_projection` if given.
+        """Append `input.events` to `input.stream_id` and upsert `input.projection` and
+        `input.case_projection` if given, in one transaction.
 
         An `EventGap` is left retryable (an earlier append may still be in flight); a conflicting
         event at a stored seq is not, since retrying cannot make two histories agree.
         """
+        if input.case_projection is not None and self._cases is None:
+            # A wiring mistake, not a bad input: stay retryable (the events are stored idempotently),
+            # so a worker redeployed with the case read model catches up instead of failing the case.
+            raise ApplicationError(
+                "this worker has no case read model (EventStoreActivities(..., cases=CaseReadModel(engine)))",
+                type="CASE_READ_MODEL_MISSING",
+            )
+
+        async def project(conn: AsyncConnection) -> None:
+            if input.projection is not None:
+                await self._read_model.upsert(input.projection, conn)
+            if input.case_projection is not None and self._cases is not None:
+                await self._cases.upsert(input.case_projection, conn)
+
         try:
-            result = await self._store.append(input.stream_id, input.events)
+            result = await self._store.append(input.stream_id, input.events, then=project)
         except EventConflict as exc:
             raise ApplicationError(str(exc), type="EVENT_CONFLICT", non_retryable=True) from exc
-        if input.projection is not None:
-            await self._read_model.upsert(input.projection)
-        if input.case_projection is not None:
-            if self._cases is None:
-                # A wiring mistake, not a bad input: stay retryable (the events are stored idempotently),
-                # so a worker redeployed with the case read model catches up instead of failing the case.
-                raise ApplicationError(
-                    "this worker has no case read model (EventStoreActivities(..., cases=CaseReadModel(engine)))",
-                    type="CASE_READ_MODEL_MISSING",
-                )
-            await self._cases.upsert(input.case_projection)
         return result

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import and_, not_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import CaseProjection
 from store.db import upsert_insert, write_tx
@@ -64,8 +64,15 @@ class CaseReadModel:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def upsert(self, projection: CaseProjection) -> None:
-        """Store `projection` unless a newer version is already stored (activities may run late or twice)."""
+    async def upsert(self, projection: CaseProjection, conn: AsyncConnection | None = None) -> None:
+        """Store `projection` unless a newer version is already stored (activities may run late or twice).
+        Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
+        if conn is None:
+            async with write_tx(self._engine) as own:
+                return await self._upsert_in(own, projection)
+        await self._upsert_in(conn, projection)
+
+    async def _upsert_in(self, conn: AsyncConnection, projection: CaseProjection) -> None:
         p = projection.model_dump(mode="json")
         values = {
             "case_id": projection.case_id,
@@ -84,15 +91,14 @@ class CaseReadModel:
             "closed_at": _optional_time(projection.closed_at),
             "document": p["document"],
         }
-        async with write_tx(self._engine) as conn:
-            insert = upsert_insert(conn)(cases).values(**values)
-            await conn.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[cases.c.case_id],
-                    set_={k: insert.excluded[k] for k in values if k != "case_id"},
-                    where=cases.c.version <= insert.excluded.version,
-                )
+        insert = upsert_insert(conn)(cases).values(**values)
+        await conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[cases.c.case_id],
+                set_={k: insert.excluded[k] for k in values if k != "case_id"},
+                where=cases.c.version <= insert.excluded.version,
             )
+        )
 
     async def get(self, case_id: str, now: datetime | None = None) -> dict | None:
         """The case document last stored, with `overdue` as of `now` (default: the current UTC time), or None."""

@@ -7,6 +7,7 @@ without `hash` and `recorded_at` (API.md), so any client can verify a chain it d
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -70,8 +71,14 @@ class EventStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def append(self, stream_id: str, events: list[NewEvent]) -> AppendResult:
-        """Append `events` (consecutive seqs, in order) in one transaction.
+    async def append(
+        self,
+        stream_id: str,
+        events: list[NewEvent],
+        then: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+    ) -> AppendResult:
+        """Append `events` (consecutive seqs, in order) in one transaction, and run `then` (a read-model
+        update) in that same transaction, so events and what is projected from them commit together.
 
         Idempotent by (stream_id, seq): a seq already stored is skipped if its type matches and
         raises `EventConflict` if not. A first new seq whose predecessor is missing raises
@@ -82,7 +89,10 @@ class EventStore:
         for attempt in range(_APPEND_ATTEMPTS):
             try:
                 async with write_tx(self._engine) as conn:
-                    return await self._append_in(conn, stream_id, events)
+                    result = await self._append_in(conn, stream_id, events)
+                    if then is not None:
+                        await then(conn)
+                    return result
             except IntegrityError:
                 # Lost a race with another writer of this stream (PostgreSQL): its rows are
                 # committed now, so the next attempt sees them and skips or fails properly.
