@@ -4,13 +4,17 @@ SQLite is the development default; PostgreSQL (asyncpg) is the production databa
 Both are reached through the same SQLAlchemy Core code.
 """
 
+import asyncio
+import heapq
+import itertools
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -94,10 +98,71 @@ def _configure_sqlite(engine: AsyncEngine, in_memory: bool) -> None:
 
 
 @asynccontextmanager
-async def write_tx(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A read-write transaction: on SQLite it holds the write lock from its first statement."""
-    async with engine.execution_options(pmi_write=True).begin() as conn:
-        yield conn
+async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+    """A read-write transaction: on SQLite it holds the write lock from its first statement.
+
+    SQLite has one writer at a time. Writers of this process queue for it on `WriterQueue`, in
+    order, `urgent` ones (someone is waiting on them, e.g. an officer's update) first; left to
+    SQLite's busy handler they would sleep and retry with growing back-offs, and under load a few
+    would wait seconds. Writers in other processes still meet the busy timeout."""
+    if engine.dialect.name != "sqlite":
+        async with engine.execution_options(pmi_write=True).begin() as conn:
+            yield conn
+        return
+    queue = _writer_queue(engine)
+    await queue.acquire(urgent)
+    try:
+        async with engine.execution_options(pmi_write=True).begin() as conn:
+            yield conn
+    finally:
+        queue.release()
+
+
+class WriterQueue:
+    """A lock whose waiters are served urgent first, then in arrival order."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._held and not self._waiters:
+            self._held = True
+            return
+        granted = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), granted))
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # granted just as it was cancelled: pass the lock on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, waiter = heapq.heappop(self._waiters)
+            if not waiter.done():
+                waiter.set_result(None)  # the lock passes on, still held
+                return
+        self._held = False
+
+
+_writer_queues: weakref.WeakKeyDictionary[Engine, dict[asyncio.AbstractEventLoop, WriterQueue]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writer_queue(engine: AsyncEngine) -> WriterQueue:
+    """One queue per database engine and event loop (its futures belong to one loop)."""
+    per_loop = _writer_queues.setdefault(engine.sync_engine, {})
+    loop = asyncio.get_running_loop()
+    queue = per_loop.get(loop)
+    if queue is None:
+        for stale in [other for other in per_loop if other.is_closed()]:
+            del per_loop[stale]
+        queue = per_loop[loop] = WriterQueue()
+    return queue
 
 
 def upsert_insert(conn: AsyncConnection):

@@ -122,7 +122,8 @@ class JobOrderStore:
         """
         for attempt in range(_TAKE_ATTEMPTS):
             try:
-                async with write_tx(self._engine) as conn:
+                # Urgent: an officer's job_selection update waits on it.
+                async with write_tx(self._engine, urgent=True) as conn:
                     return await self._take_in(conn, journey_id, job_order_id, destination_country, scheme)
             except IntegrityError:
                 if attempt == _TAKE_ATTEMPTS - 1:

@@ -1,5 +1,7 @@
 """The engine: one per process, and SQLite configured for concurrent use."""
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -42,3 +44,54 @@ async def test_the_store_lives_in_the_schema_the_url_names(engine):
                                {"s": schema})
         ).scalar()  # fmt: skip
     assert schema.startswith("pmi_t_") and tables == 1
+
+
+async def test_writers_queue_in_arrival_order_with_urgent_ones_first():
+    queue = db.WriterQueue()
+    served: list[str] = []
+
+    async def writer(name: str, urgent: bool = False) -> None:
+        await queue.acquire(urgent)
+        served.append(name)
+        await asyncio.sleep(0)
+        queue.release()
+
+    await queue.acquire()  # held: every writer below has to wait
+    tasks = [asyncio.create_task(writer(n, urgent=n.startswith("u"))) for n in ("a", "b", "u1", "c", "u2")]
+    await asyncio.sleep(0)
+    queue.release()
+    await asyncio.gather(*tasks)
+    assert served == ["u1", "u2", "a", "b", "c"]
+
+
+async def test_a_writer_cancelled_while_waiting_does_not_keep_the_lock():
+    queue = db.WriterQueue()
+    await queue.acquire()
+    waiting = asyncio.create_task(queue.acquire())
+    after = asyncio.create_task(queue.acquire())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    queue.release()
+    await asyncio.wait_for(after, timeout=1)  # the lock skipped the cancelled waiter
+    queue.release()
+    await queue.acquire()  # and is free again
+    queue.release()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+async def test_concurrent_sqlite_writers_all_commit(tmp_path):
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+
+        async def write(n: int) -> None:
+            async with db.write_tx(engine, urgent=n % 7 == 0) as conn:
+                await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+
+        await asyncio.gather(*(write(n) for n in range(100)))
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*), sum(n) FROM t"))).one() == (100, sum(range(100)))
+    finally:
+        await engine.dispose()
