@@ -16,8 +16,17 @@ EffectKind = Literal[
     "register", "passport_recommendation", "bpjs_enrolment", "issue_epmi", "sms", "release_quota", "start_case"
 ]
 
-# Events after which the worker is told by SMS that a step changed.
-_NOTIFY = {"StepCompleted", "StepRejected", "StepWaived", "StepReopened", "StepExpired", "JourneyEnded"}
+# Events after which the worker is told by SMS that a step changed (EmploymentEnded completes the
+# `employment` step: contract end, early termination, repatriation or death).
+_NOTIFY = {
+    "StepCompleted",
+    "StepRejected",
+    "StepWaived",
+    "StepReopened",
+    "StepExpired",
+    "EmploymentEnded",
+    "JourneyEnded",
+}
 
 
 class Effect(BaseModel):
@@ -57,6 +66,8 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         params = {"step": str(data.get("step") or ""), "event": recorded.type}
         if recorded.type == "JourneyEnded":
             params["outcome"] = str(data.get("outcome"))
+        if recorded.type == "EmploymentEnded":
+            params["step"] = "employment"
         out.append(Effect(kind="sms", key=f"{jid}:sms:{recorded.seq}", template=recorded.type, params=params))
     return out
 

@@ -32,6 +32,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 
+SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
+
+
 def refusal(exc: DomainError) -> ApplicationError:
     """A domain refusal as the update's failure: `type` is the API error code."""
     return ApplicationError(exc.message, exc.as_details(), type=exc.code, non_retryable=True)
@@ -143,13 +146,21 @@ class JourneyWorkflow:
                 recorded = item.recorded(version + 1, workflow.now())
                 self._state = evolve(before, recorded)
                 self._outbox.append(recorded)
-                self._effects.extend(reactions(before, self._state, recorded))
+                self._effects.extend(self._reactions(before, recorded))
             if not emitted or self._state is None:
                 break
             pending = timeline.settle(self.state, workflow.now())
             if not pending:
                 break
         self._index()
+
+    def _reactions(self, before: JourneyState | None, recorded: NewEvent) -> list[Effect]:
+        found = reactions(before, self.state, recorded)
+        # Journeys whose employment ended before this SMS existed must replay without it. Asked only
+        # here, where the commands differ, so a journey that started earlier gets it from now on.
+        if recorded.type == "EmploymentEnded" and not workflow.patched(SMS_ON_EMPLOYMENT_END):
+            found = [e for e in found if e.kind != "sms"]
+        return found
 
     def _index(self) -> None:
         """Search attributes (no personal data): upserted when status or phase changes."""

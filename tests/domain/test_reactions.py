@@ -1,8 +1,10 @@
 """Which side effects each recorded event calls for, with their idempotency keys."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from tests.domain.harness import SUPERVISOR, new
+from tests.domain.harness import CONTRACT_END, SUPERVISOR, new
 
 
 def kinds(effects, kind):
@@ -137,3 +139,15 @@ def test_effect_keys_depend_only_on_the_journey_step_and_sequence():
     a, b = new().departed(), new().departed()
     assert [e.key for e in a.effects] == [e.key for e in b.effects]
     assert all(e.key.startswith("j_01TEST:") for e in a.effects)
+
+
+def test_the_end_of_employment_is_sent_by_sms_as_a_change_of_the_employment_step():
+    j = new().departed()
+    j.complete("arrival_report")
+    count = len(j.effects)
+    j.now = datetime.combine(CONTRACT_END, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
+    j.advance()  # the contract-end timer fires
+    [ended] = [e for e in j.events if e.type == "EmploymentEnded"]
+    [sms] = [e for e in kinds(since(j, count), "sms") if e.template == "EmploymentEnded"]
+    assert sms.key == f"j_01TEST:sms:{ended.seq}"
+    assert sms.params == {"step": "employment", "event": "EmploymentEnded"}

@@ -56,6 +56,11 @@ async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(
         prev = d["hash"]
     types = [d["type"] for d in documents]
     assert types.count("FollowUpDue") == 3 and types[-1] == "JourneyEnded"
+    # The worker is told by SMS that the employment step ended, once.
+    [ended] = [d for d in documents if d["type"] == "EmploymentEnded"]
+    key = f"{handle.id}:sms:{ended['seq']}"
+    calls = (await wf_stack.simulator.get("/_calls", params={"system": "notify", "idempotency_key": key})).json()
+    assert [c["effect"] for c in calls] == [True]
     # The auditor's replay: folding the stored events gives exactly the workflow's final state.
     replayed = fold(as_new_events(documents))
     assert journey_view(replayed) == result
