@@ -29,6 +29,7 @@ from domain.errors import (
 )
 from domain.evidence import evidence_json, parse_evidence
 from domain.evolve import contract_end
+from domain.regions import local_date
 from domain.state import JourneyState
 from domain.steps import (
     ACTIONABLE,
@@ -85,8 +86,10 @@ def start(cmd: StartJourney) -> list[Emitted]:
 
 
 def registration_refusal(state: JourneyState) -> str | None:
-    """The registration rule checked before the registry is asked: 18+ on the start date."""
-    age = relativedelta(state.started_at.date(), state.worker.birth_date).years
+    """The registration rule checked before the registry is asked: 18+ on the start date, the date
+    in the worker's province (a journey started at 06:00 WIB is started on that day, not the UTC one)."""
+    start_date = local_date(state.started_at, state.worker.province_code)
+    age = relativedelta(start_date, state.worker.birth_date).years
     if age < state.policy.minimum_age_years:
         return f"worker is under {state.policy.minimum_age_years} on the start date"
     return None

@@ -48,14 +48,14 @@ PRE_DEPARTURE_ORDER = (
 )
 
 
-def worker(birth_date: date = date(1995, 1, 15)) -> WorkerProfile:
+def worker(birth_date: date = date(1995, 1, 15), province_code: str = "33") -> WorkerProfile:
     return WorkerProfile(
         nik_masked="3374********0002",
         full_name="Siti Aminah",
         birth_date=birth_date,
         gender="F",
         phone_masked="0812*****678",
-        province_code="33",
+        province_code=province_code,
     )
 
 
@@ -110,6 +110,7 @@ class Journey:
         policy: Policy | None = None,
         register: bool = True,
         nik_refusal: str | None = None,
+        province_code: str = "33",
     ) -> None:
         self.now = now
         self.state: JourneyState | None = None
@@ -120,7 +121,7 @@ class Journey:
         start = StartJourney(
             journey_id="j_01TEST",
             scheme=scheme,
-            worker=worker(birth_date),
+            worker=worker(birth_date, province_code),
             p3mi_id="P3MI-7" if scheme == "P3MI" else None,
             job_order_id=JOB_ORDER if scheme != "INDEPENDENT" else None,
             destination_country="TW",

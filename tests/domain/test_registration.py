@@ -1,6 +1,6 @@
 """Registration: 18+ on the start date, and the NIK must verify."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -28,6 +28,24 @@ def test_the_age_is_taken_on_the_start_date_not_on_a_later_clock():
     j = new(birth_date=date(2007, 1, 7), register=False)
     j.advance(days=30)
     assert decide.registration_refusal(j.s) is not None
+
+
+@pytest.mark.parametrize(
+    ("started_at", "province", "allowed"),
+    [
+        # 23:30 UTC on 5 January is 06:30 on the 6th in Central Java (WIB): her 18th birthday.
+        (datetime(2025, 1, 5, 23, 30, tzinfo=UTC), "33", True),
+        # 15:30 UTC is 00:30 on the 6th in Papua (WIT) but still 22:30 on the 5th in Jakarta (WIB).
+        (datetime(2025, 1, 5, 15, 30, tzinfo=UTC), "91", True),
+        (datetime(2025, 1, 5, 15, 30, tzinfo=UTC), "31", False),
+        # 16:30 UTC is 00:30 on the 6th in Bali (WITA).
+        (datetime(2025, 1, 5, 16, 30, tzinfo=UTC), "51", True),
+        (datetime(2025, 1, 5, 15, 30, tzinfo=UTC), "51", False),
+    ],
+)
+def test_the_start_date_is_the_date_in_the_workers_province(started_at, province, allowed):
+    j = new(birth_date=date(2007, 1, 6), now=started_at, province_code=province, register=False)
+    assert (decide.registration_refusal(j.s) is None) == allowed
 
 
 def test_the_minimum_age_is_a_policy_value():
