@@ -14,7 +14,7 @@ from sqlalchemy import and_, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import CaseProjection
-from store.db import upsert_insert, write_tx
+from store.db import upsert_insert, within
 from store.pagination import decode_cursor, page
 from store.tables import cases
 from store.timefmt import format_time
@@ -67,12 +67,6 @@ class CaseReadModel:
     async def upsert(self, projection: CaseProjection, conn: AsyncConnection | None = None) -> None:
         """Store `projection` unless a newer version is already stored (activities may run late or twice).
         Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
-        if conn is None:
-            async with write_tx(self._engine) as own:
-                return await self._upsert_in(own, projection)
-        await self._upsert_in(conn, projection)
-
-    async def _upsert_in(self, conn: AsyncConnection, projection: CaseProjection) -> None:
         p = projection.model_dump(mode="json")
         values = {
             "case_id": projection.case_id,
@@ -91,14 +85,15 @@ class CaseReadModel:
             "closed_at": _optional_time(projection.closed_at),
             "document": p["document"],
         }
-        insert = upsert_insert(conn)(cases).values(**values)
-        await conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=[cases.c.case_id],
-                set_={k: insert.excluded[k] for k in values if k != "case_id"},
-                where=cases.c.version <= insert.excluded.version,
+        async with within(self._engine, conn) as conn:
+            insert = upsert_insert(conn)(cases).values(**values)
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[cases.c.case_id],
+                    set_={k: insert.excluded[k] for k in values if k != "case_id"},
+                    where=cases.c.version <= insert.excluded.version,
+                )
             )
-        )
 
     async def get(self, case_id: str, now: datetime | None = None) -> dict | None:
         """The case document last stored, with `overdue` as of `now` (default: the current UTC time), or None."""

@@ -118,6 +118,16 @@ async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterato
         queue.release()
 
 
+@asynccontextmanager
+async def within(engine: AsyncEngine, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+    """`conn` when the caller already has a write transaction to join, else a `write_tx` of its own."""
+    if conn is not None:
+        yield conn
+        return
+    async with write_tx(engine) as own:
+        yield own
+
+
 class WriterQueue:
     """A lock whose waiters are served urgent first, then in arrival order."""
 

@@ -5,7 +5,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import JourneyProjection
-from store.db import upsert_insert, write_tx
+from store.db import upsert_insert, within
 from store.pagination import decode_cursor, page
 from store.tables import active_journeys, journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
@@ -37,12 +37,6 @@ class JourneyReadModel:
         """Store `projection` unless a newer version is already stored (activities may run late or
         twice). An ended journey also frees its worker's NIK for a new journey.
         Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
-        if conn is None:
-            async with write_tx(self._engine) as own:
-                return await self._upsert_in(own, projection)
-        await self._upsert_in(conn, projection)
-
-    async def _upsert_in(self, conn: AsyncConnection, projection: JourneyProjection) -> None:
         p = projection.model_dump(mode="json")
         values = {
             "journey_id": projection.journey_id,
@@ -58,29 +52,30 @@ class JourneyReadModel:
             "updated_at": format_time(projection.updated_at),
             "document": p["document"],
         }
-        insert = upsert_insert(conn)(journeys).values(**values)
-        stmt = insert.on_conflict_do_update(
-            index_elements=[journeys.c.journey_id],
-            set_={k: insert.excluded[k] for k in values if k != "journey_id"},
-            where=journeys.c.version <= insert.excluded.version,
-        ).returning(journeys.c.journey_id)
-        if (await conn.execute(stmt)).first() is None:
-            return  # an older version: the stored row stays, and so do its steps and flags
-        jid = projection.journey_id
-        await conn.execute(delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid))
-        await conn.execute(delete(journey_flags).where(journey_flags.c.journey_id == jid))
-        if projection.available_steps:
-            await conn.execute(
-                journey_available_steps.insert(),
-                [{"journey_id": jid, "step": s} for s in dict.fromkeys(projection.available_steps)],
-            )
-        if projection.flags:
-            await conn.execute(
-                journey_flags.insert(),
-                [{"journey_id": jid, "flag": f} for f in dict.fromkeys(projection.flags)],
-            )
-        if projection.status == "ended":
-            await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == jid))
+        async with within(self._engine, conn) as conn:
+            insert = upsert_insert(conn)(journeys).values(**values)
+            stmt = insert.on_conflict_do_update(
+                index_elements=[journeys.c.journey_id],
+                set_={k: insert.excluded[k] for k in values if k != "journey_id"},
+                where=journeys.c.version <= insert.excluded.version,
+            ).returning(journeys.c.journey_id)
+            if (await conn.execute(stmt)).first() is None:
+                return  # an older version: the stored row stays, and so do its steps and flags
+            jid = projection.journey_id
+            await conn.execute(delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid))
+            await conn.execute(delete(journey_flags).where(journey_flags.c.journey_id == jid))
+            if projection.available_steps:
+                await conn.execute(
+                    journey_available_steps.insert(),
+                    [{"journey_id": jid, "step": s} for s in dict.fromkeys(projection.available_steps)],
+                )
+            if projection.flags:
+                await conn.execute(
+                    journey_flags.insert(),
+                    [{"journey_id": jid, "flag": f} for f in dict.fromkeys(projection.flags)],
+                )
+            if projection.status == "ended":
+                await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == jid))
 
     async def get(self, journey_id: str) -> dict | None:
         """The journey document last stored, or None."""

@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from tests.api import conftest
 from tests.api.stack import Stack, new_nik, step_is, step_states
 
 TODAY = date.today()
@@ -40,24 +41,10 @@ async def seed_p3mi(stack: Stack, quota: int = 5, status: str = "active") -> tup
 
 
 def start_body(nik: str, p3mi_id: str | None, scheme: str = "P3MI", province: str = "33") -> dict:
-    body = {
-        "worker": {
-            "nik": nik,
-            "full_name": "Siti Rahayu",
-            "birth_date": "1995-01-15",
-            "gender": "F",
-            "phone": "+6281234567890",
-            "province_code": province,
-            "regency_code": province + "74",
-        },
-        "scheme": scheme,
-        "destination_country": "TW",
-        "occupation": "caregiver",
-        "sector": "informal",
-    }
-    if p3mi_id:
-        body["p3mi_id"] = p3mi_id
-    return body
+    """The usual start body, for the P3MI this test seeded (or none)."""
+    body = conftest.start_body(nik, scheme, province)
+    body.pop("p3mi_id", None)
+    return {**body, "p3mi_id": p3mi_id} if p3mi_id else body
 
 
 async def start(stack: Stack, nik: str, p3mi_id: str | None, scheme: str = "P3MI", **headers) -> dict:

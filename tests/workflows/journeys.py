@@ -111,6 +111,26 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def fit_result(now: datetime) -> dict:
+    return {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()}
+
+
+def training(now: datetime) -> dict:
+    return {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": iso(now)}
+
+
+def contract(start_date: date) -> dict:
+    """A two-year contract in Taiwan."""
+    return {
+        "contract_no": "EC-1",
+        "employer_name": "Lin Family",
+        "start_date": start_date.isoformat(),
+        "duration_months": 24,
+        "monthly_salary": 20000,
+        "currency": "TWD",
+    }
+
+
 async def drive_to_departure(stack: Stack, handle: WorkflowHandle, scheme: str, *, depart: bool = True) -> dict:
     """Every pre-departure step, by officer actions and integration events, then departure."""
     now = await stack.env.get_current_time()
@@ -122,15 +142,8 @@ async def drive_to_departure(stack: Stack, handle: WorkflowHandle, scheme: str, 
         await act(handle, "job_selection", {"job_order_id": JOB_ORDER[scheme][0]})
     if scheme == "P3MI":
         await act(handle, "placement_agreement", {"agreement_no": "PA-1", "signed_at": iso(now)})
-    await send(
-        handle,
-        "clinic",
-        "medical.result",
-        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()},
-    )
-    await act(
-        handle, "competency_training", {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": iso(now)}
-    )
+    await send(handle, "clinic", "medical.result", fit_result(now))
+    await act(handle, "competency_training", training(now))
     await send(
         handle,
         "imigrasi",
@@ -138,18 +151,7 @@ async def drive_to_departure(stack: Stack, handle: WorkflowHandle, scheme: str, 
         {"passport_no": "C1234567", "expires_at": (now + timedelta(days=365 * 5)).date().isoformat()},
     )
     start_date = (now + timedelta(days=14)).date()
-    await act(
-        handle,
-        "employment_contract",
-        {
-            "contract_no": "EC-1",
-            "employer_name": "Lin Family",
-            "start_date": start_date.isoformat(),
-            "duration_months": 24,
-            "monthly_salary": 20000,
-            "currency": "TWD",
-        },
-    )
+    await act(handle, "employment_contract", contract(start_date))
     await send(
         handle,
         "bpjs",

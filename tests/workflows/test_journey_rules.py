@@ -13,11 +13,14 @@ from tests.workflows.journeys import (
     OFFICER,
     SUPERVISOR,
     act,
+    contract,
     drive_to_departure,
+    fit_result,
     iso,
     send,
     start,
     step,
+    training,
     view,
     wait_step,
 )
@@ -41,9 +44,7 @@ async def test_a_medical_check_that_lapses_before_departure_expires_and_flags_th
     assert refusal(refused)[0] == "RULE_VIOLATION"
     assert refusal(refused)[1]["rule"] == "medical_check_not_valid"
     # A new examination makes the step completed again and clears the flag.
-    journey = await act(
-        handle, "medical_check", {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()}
-    )
+    journey = await act(handle, "medical_check", fit_result(now))
     assert step(journey, "medical_check")["state"] == "completed" and "document_expired" not in journey["flags"]
     journey = await act(handle, "departure", evidence)
     assert journey["phase"] == "placement"
@@ -95,7 +96,7 @@ async def test_a_duplicate_integration_event_is_applied_once(wf_stack):
     handle = await start(wf_stack, "P3MI")
     await wait_step(handle, "registration")
     now = await wf_stack.env.get_current_time()
-    data = {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()}
+    data = fit_result(now)
     await send(handle, "clinic", "medical.result", data, "clinic-7781")
     await send(handle, "clinic", "medical.result", {**data, "result": "unfit"}, "clinic-7781")
     journey = await wait_step(handle, "medical_check")
@@ -147,30 +148,12 @@ async def test_continue_as_new_in_the_middle_of_a_journey_keeps_state_and_pendin
 
 async def drive_rest_after_can(stack, handle):
     now = await stack.env.get_current_time()
-    await send(
-        handle,
-        "clinic",
-        "medical.result",
-        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()},
-    )
-    await act(
-        handle, "competency_training", {"certificate_no": "C-1", "institution_id": "LSP-1", "issued_at": iso(now)}
-    )
+    await send(handle, "clinic", "medical.result", fit_result(now))
+    await act(handle, "competency_training", training(now))
     await act(
         handle, "passport", {"passport_no": "C7654321", "expires_at": (now + timedelta(days=2000)).date().isoformat()}
     )
-    await act(
-        handle,
-        "employment_contract",
-        {
-            "contract_no": "EC-1",
-            "employer_name": "Lin",
-            "start_date": now.date().isoformat(),
-            "duration_months": 24,
-            "monthly_salary": 20000,
-            "currency": "TWD",
-        },
-    )
+    await act(handle, "employment_contract", contract(now.date()))
     await act(
         handle,
         "social_security",
@@ -237,9 +220,7 @@ async def test_an_unfit_result_ends_the_journey_unless_a_supervisor_reopens_the_
     handle = await start(wf_stack, "P3MI")
     await wait_step(handle, "registration")
     now = await wf_stack.env.get_current_time()
-    journey = await act(
-        handle, "medical_check", {"clinic_id": "CLN-3374-01", "result": "unfit", "examined_at": now.date().isoformat()}
-    )
+    journey = await act(handle, "medical_check", {**fit_result(now), "result": "unfit"})
     assert journey["status"] == "ended" and journey["outcome"] == "medically_unfit"
     journey = await act(handle, "medical_check", action="reopen", actor=SUPERVISOR, reason="second opinion")
     assert journey["status"] == "active" and step(journey, "medical_check")["state"] == "available"

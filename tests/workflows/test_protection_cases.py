@@ -13,6 +13,7 @@ from tests.workflows.journeys import (
     SUPERVISOR,
     act,
     drive_to_departure,
+    fit_result,
     send,
     start,
     step,
@@ -166,7 +167,7 @@ async def test_a_case_stays_open_across_the_journeys_continue_as_new(wf_stack):
         handle,
         "clinic",
         "medical.result",
-        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()},
+        fit_result(now),
     )
     latest = wf_stack.client.get_workflow_handle(handle.id)
     await eventually(lambda: latest.describe(), lambda d: d.run_id != first_run)
