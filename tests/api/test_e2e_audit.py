@@ -1,10 +1,10 @@
 """End to end: an auditor reads a journey as it stood, verifies it and exports it."""
 
-import asyncio
 import json
 
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, signal, start
+from tests.polling import eventually
 
 
 async def journey_with_history(stack: Stack) -> tuple[str, dict]:
@@ -19,13 +19,11 @@ async def journey_with_history(stack: Stack) -> tuple[str, dict]:
 
 
 async def events_of(stack: Stack, jid: str, version: int) -> list[dict]:
-    for _ in range(100):
+    async def items() -> list[dict]:
         r = await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth("auditor", "*"))
-        items = r.json()["items"]
-        if items and items[-1]["seq"] >= version:
-            return items
-        await asyncio.sleep(0.1)
-    raise AssertionError("the store never caught up")
+        return r.json()["items"]
+
+    return await eventually(items, lambda es: es and es[-1]["seq"] >= version, what="the store caught up")
 
 
 async def test_the_state_as_of_an_event_or_a_time_is_the_fold_of_the_events_until_then(stack: Stack):

@@ -7,10 +7,10 @@ complaint nobody handles reaches the supervisor's overdue queue on a real clock.
 import asyncio
 import hashlib
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -20,6 +20,10 @@ from domain.policy import Policy
 from store.read_model import JourneyReadModel
 from tests.api.stack import Stack, new_nik
 from tests.api.test_e2e_journey import start
+from tests.polling import eventually as _eventually
+
+# The API stack runs a real dev server, worker and API: give it time.
+eventually = partial(_eventually, within=30.0, every=0.2)
 
 CASE_KEYS = {
     "case_id",
@@ -82,17 +86,6 @@ async def case_act(
     return await stack.api.post(
         f"/v1/cases/{case_id}/actions", json={"action": action, **extra}, headers=stack.auth(role, region)
     )
-
-
-async def eventually(probe: Callable[[], Any], check: Callable[[Any], bool], within: float = 30.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out; last value: {value}")
-        await asyncio.sleep(0.2)
 
 
 async def test_unhandled_complaint_reaches_the_supervisors_overdue_queue(case_stack: Stack):

@@ -8,6 +8,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, event, seed_p3mi, start, start_body
+from tests.polling import eventually
 
 
 def err(r, status: int, code: str) -> dict:
@@ -156,10 +157,7 @@ async def test_withdraw_and_cancel_end_the_journey(stack: Stack):
     err(r, 409, "INVALID_TRANSITION")
     # Once the ended journey's workflow has finished, a change is still refused the same way.
     handle = stack.client.get_workflow_handle(b)
-    for _ in range(100):
-        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
-            break
-        await asyncio.sleep(0.1)
+    await eventually(handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, what="workflow closed")
     r = await stack.api.post(f"/v1/journeys/{b}/withdraw", json={"reason": "late"}, headers=stack.auth())
     assert err(r, 409, "INVALID_TRANSITION")["state"] == "ended"
     ended = await stack.journey(b)

@@ -4,6 +4,7 @@ import asyncio
 
 from tests.api.stack import Stack, new_nik, step_is, step_states
 from tests.api.test_e2e_journey import TODAY, event, start
+from tests.polling import eventually
 
 
 async def test_a_worker_restart_mid_journey_loses_nothing(stack: Stack):
@@ -35,12 +36,12 @@ async def test_a_worker_restart_mid_journey_loses_nothing(stack: Stack):
     assert step_states(r.json())["family_consent"] == "completed"
     after = await stack.wait_for(jid, step_is("medical_check", "completed"))
     assert step_states(after)["family_consent"] == "completed"
+
     # The store is written by the worker's activity just after the workflow: wait until it has caught up.
-    for _ in range(100):
-        events = (await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth())).json()["items"]
-        if events and events[-1]["seq"] >= after["version"]:
-            break
-        await asyncio.sleep(0.1)
+    async def stored() -> list[dict]:
+        return (await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth())).json()["items"]
+
+    events = await eventually(stored, lambda es: es and es[-1]["seq"] >= after["version"], what="the store caught up")
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     types = [e["type"] for e in events]
     assert types.count("StepCompleted") >= 3

@@ -1,6 +1,5 @@
 """Timers, integration evidence and refusals of the journey workflow on the time-skipping server."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -8,6 +7,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.contracts import EndJourney
 from store.reference import ReferenceData
+from tests.polling import eventually
 from tests.workflows.conftest import new_nik
 from tests.workflows.journeys import (
     OFFICER,
@@ -123,23 +123,16 @@ async def test_continue_as_new_in_the_middle_of_a_journey_keeps_state_and_pendin
     await act(handle, "job_selection", {"job_order_id": "JO-2026-0042"})
     await act(handle, "placement_agreement", {"agreement_no": "PA-1", "signed_at": iso(now)})
     handle = wf_stack.client.get_workflow_handle(handle.id)
-    for _ in range(200):
-        if (await handle.describe()).run_id != first_run:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the journey never continued as new")
+    await eventually(handle.describe, lambda d: d.run_id != first_run, what="continue-as-new")
     carried = await view(handle)
     assert step(carried, "placement_agreement")["state"] == "completed"
     assert step(carried, "departure")["state"] == "locked"
     journey = await drive_rest_after_can(wf_stack, handle)
     assert journey["phase"] == "placement"
     assert step(journey, "departure")["evidence"]["flight_no"] == "CI762"
-    for _ in range(200):
-        events = await wf_stack.events.read_all(handle.id)
-        if events[-1]["seq"] >= journey["version"]:
-            break
-        await asyncio.sleep(0.05)
+    events = await eventually(
+        lambda: wf_stack.events.read_all(handle.id), lambda es: es[-1]["seq"] >= journey["version"], what="stored"
+    )
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     # Requests to outside systems are recorded as their activities return, so they may interleave
     # with the officer's steps: the order of those is not part of what continue-as-new must keep.
@@ -167,12 +160,11 @@ async def drive_rest_after_can(stack, handle):
 
 async def wait_events(stack, journey_id: str, needed: str, step_id: str | None = None) -> list[dict]:
     """The store is written by an activity just after the update returns: wait for it."""
-    for _ in range(200):
-        events = await stack.events.read_all(journey_id)
-        if any(e["type"] == needed and (step_id is None or e["data"].get("step") == step_id) for e in events):
-            return events
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no {needed} stored for {journey_id}")
+    return await eventually(
+        lambda: stack.events.read_all(journey_id),
+        lambda events: any(e["type"] == needed and (step_id in (None, e["data"].get("step"))) for e in events),
+        what=f"{needed} stored for {journey_id}",
+    )
 
 
 async def test_a_refused_action_changes_nothing_and_appends_nothing(wf_stack):

@@ -1,13 +1,15 @@
 """Protection cases on the time-skipping server: deadlines, escalation, automatic rules, and what
 a case does to its journey."""
 
-import asyncio
 from datetime import timedelta
 
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
 from ulid import ULID
 
 from domain.case_rules import add_working_days
 from domain.contracts import CaseCommand, OpenCase
+from tests.polling import eventually
 from tests.workflows.journeys import (
     OFFICER,
     SUPERVISOR,
@@ -34,32 +36,19 @@ async def open_case(handle, case_type: str, via: str = "officer") -> str:
 
 async def case_view(stack, case_id: str) -> dict:
     handle = stack.client.get_workflow_handle(case_id)
-    for _ in range(200):
+
+    async def state() -> dict:
         try:
-            view_ = await handle.query("state", result_type=dict)
-            if view_.get("status") != "starting":
-                return view_
-        except Exception:  # the child may not have started yet
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case {case_id} never started")
+            return await handle.query("state", result_type=dict)
+        except (RPCError, WorkflowQueryFailedError):  # the child may not have started yet
+            return {"status": "starting"}
+
+    return await eventually(state, lambda v: v["status"] != "starting", what=f"case {case_id} started")
 
 
 async def act_on_case(stack, case_id: str, action: str, actor=OFFICER, **kw) -> dict:
     handle = stack.client.get_workflow_handle(case_id)
     return await handle.execute_update("case_action", CaseCommand(action=action, actor=actor, **kw), result_type=dict)
-
-
-async def eventually(fn, predicate, within: float = 10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await fn()
-        if predicate(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition never held; last value: {value}")
-        await asyncio.sleep(0.05)
 
 
 async def channel(stack, name: str) -> list[dict]:
