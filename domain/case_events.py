@@ -172,6 +172,8 @@ def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
             ended = WAIT_ENDED_BY.get(event.action)
             if ended:
                 new.waits.pop(ended, None)
+            if event.status == "resolved":
+                new.waits = {}  # a resolved case waits for nobody
             started = WAIT_STARTED_BY.get(event.action)
             if started and event.due_at:
                 new.waits[started] = event.due_at

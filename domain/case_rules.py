@@ -1,7 +1,7 @@
 """Protection case rules: who may do what, the state machine of DOMAIN.md, deadlines and
 automatic closure. Pure, like the journey's decide: `now` and ids are passed in."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from domain.case_events import (
@@ -20,6 +20,7 @@ from domain.contracts import SYSTEM, CaseCommand, CaseProjection, StartCase
 from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import utc_text
+from domain.regions import province_timezone
 
 SUPERVISOR_ACTIONS = frozenset({"escalate", "close"})
 ACTING_ROLES = frozenset({"officer", "supervisor", "admin", "integration", "system"})
@@ -45,12 +46,13 @@ REQUIRED = {"refer": "to", "advocate": "track", "resolve": "resolution"}
 REFER_TO = frozenset({"police", "foreign_ministry", "social_ministry"})
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`; weekends are not counted."""
+def add_working_days(start: datetime, days: int, tz: tzinfo = UTC) -> datetime:
+    """`days` working days (Monday to Friday) after `start`; weekends are not counted. The
+    weekday is the one in `tz` (the case's province: Monday 02:00 WIB is a Monday, not a Sunday)."""
     moment, left = start, days
     while left > 0:
         moment += timedelta(days=1)
-        if moment.weekday() < 5:
+        if moment.astimezone(tz).weekday() < 5:
             left -= 1
     return moment
 
@@ -102,6 +104,9 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     }
     if cmd.action in waits and waits[cmd.action] not in state.waits:
         raise InvalidTransition(f"nothing is waiting for {cmd.action}", state=state.status)
+    if cmd.action == "repatriate" and state.repatriated:
+        # Once: for a death case it files the BPJS death claim and ends the journey.
+        raise InvalidTransition("the case's repatriation is already recorded", state=state.status)
     if cmd.action == "escalate" and cmd.to not in (None, "supervisor", "rapid_response_team"):
         raise EvidenceInvalid("a case is escalated to the supervisor or the rapid response team", fields=["to"])
     if cmd.action == "escalate":
@@ -112,7 +117,9 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
         return [Emitted(CaseClosed(reason=cmd.note or "closed by a supervisor"), cmd.actor)]
     p = state.policy
     due = {
-        "request_clarification": add_working_days(now, p.case_clarification_working_days),
+        "request_clarification": add_working_days(
+            now, p.case_clarification_working_days, province_timezone(state.province_code)
+        ),
         "request_documents": now + timedelta(days=p.case_documents_incomplete_days),
         "mark_unreachable": now + timedelta(days=p.case_unreachable_days),
     }.get(cmd.action)
@@ -152,6 +159,8 @@ def settle_case(state: CaseState, now: datetime) -> list[Emitted]:
             reason = f"first response was due {state.first_response_due_at:%Y-%m-%d %H:%M} UTC and was missed"
             out.append(Emitted(CaseEscalated(to=target, reason=reason), SYSTEM))
         return out
+    if state.status == "resolved":
+        return []  # resolving ends every wait; only a supervisor's close is left
     for name, due in sorted(state.waits.items(), key=lambda item: item[1]):
         if due > now:
             continue

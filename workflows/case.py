@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.journey import refusal
 
 RRT_CHANNEL = "rapid-response-team"
+ALERT_CALL = effects.external_call()
 
 
 @workflow.defn(name="ProtectionCaseWorkflow")
@@ -60,7 +62,7 @@ class ProtectionCaseWorkflow:
                 await workflow.wait_condition(lambda: bool(self._outbox) or not self.state.is_open, timeout=timeout)
             except TimeoutError:
                 pass
-            self._commit(case_rules.settle_case(self.state, workflow.now()))
+            self._settle()
             await self._flush()
             if not self.state.is_open and not self._outbox:
                 await workflow.wait_condition(lambda: not self._tasks and workflow.all_handlers_finished())
@@ -80,6 +82,14 @@ class ProtectionCaseWorkflow:
             self._state = evolve_case(before, recorded)
             self._outbox.append(recorded)
             self._react(before, recorded)
+
+    def _settle(self) -> None:
+        """Record every deadline that has passed by now, in order (a missed first response, then waits)."""
+        for _ in range(10):
+            due = case_rules.settle_case(self.state, workflow.now())
+            if not due:
+                return
+            self._commit(due)
 
     async def _flush(self) -> None:
         if self._outbox:
@@ -123,12 +133,18 @@ class ProtectionCaseWorkflow:
                 CaseChange(case_id=s.case_id, case_type=s.case_type, status=s.status, effect="repatriated")
             )
             return
-        claim = await workflow.execute_activity(
-            ActivityName.FILE_DEATH_CLAIM,
-            DeathClaim(journey_id=s.journey_id, case_id=s.case_id, idempotency_key=f"{key}:death-claim"),
-            result_type=DeathClaimFiled,
-            **effects.external_call(),
-        )
+        try:
+            claim = await workflow.execute_activity(
+                ActivityName.FILE_DEATH_CLAIM,
+                DeathClaim(journey_id=s.journey_id, case_id=s.case_id, idempotency_key=f"{key}:death-claim"),
+                result_type=DeathClaimFiled,
+                **effects.external_call(),
+            )
+        except ActivityError as exc:
+            # BPJS refused the claim (outages are retried for ever): the supervisors must file it by hand.
+            text = f"BPJS refused the death claim of case {s.case_id}: {exc.cause or exc}. File it by hand."
+            await self._post(f"bp3mi-{s.province_code}-supervisors", text, f"{key}:death-claim-refused")
+            return
         self._commit(case_rules.death_claim(claim.claim_ref))
         change = CaseChange(
             case_id=s.case_id,
@@ -147,14 +163,13 @@ class ProtectionCaseWorkflow:
             case_id=self.state.case_id,
             journey_id=self.state.journey_id,
         )
-        await workflow.execute_activity(
-            ActivityName.POST_CHANNEL, message, result_type=ChannelPosted, **effects.NOTIFY_CALL
-        )
+        # An alert about a case is never given up on: an outage of the channel is waited out.
+        await workflow.execute_activity(ActivityName.POST_CHANNEL, message, result_type=ChannelPosted, **ALERT_CALL)
 
     async def _sms(self, sms: SmsMessage) -> None:
         try:
-            await workflow.execute_activity(ActivityName.SEND_SMS, sms, result_type=SmsSent, **effects.NOTIFY_CALL)
-        except Exception as exc:  # an SMS that cannot be sent must not stop the case
+            await workflow.execute_activity(ActivityName.SEND_SMS, sms, result_type=SmsSent, **ALERT_CALL)
+        except ActivityError as exc:  # refused by the gateway (e.g. a bad number): the case goes on
             workflow.logger.warning("family SMS for %s failed: %s", self.state.case_id, exc)
 
     async def _tell_journey(self, change: CaseChange) -> None:
@@ -171,8 +186,12 @@ class ProtectionCaseWorkflow:
 
     @workflow.update
     def case_action(self, cmd: CaseCommand) -> dict[str, Any]:
+        # Deadlines that passed before this action are recorded first: an update can be handled in
+        # the same activation as the timer that fired for it (a worker that was behind), and a
+        # first response given after its deadline is still a missed one, escalated.
+        self._settle()
         self._commit(self._decide(cmd))
-        self._commit(case_rules.settle_case(self.state, workflow.now()))
+        self._settle()
         return case_rules.case_view(self.state)
 
     @case_action.validator

@@ -1,7 +1,7 @@
 """Protection cases in the pure domain: every case type's deadlines and escalation, the state
 machine of DOMAIN.md, who may take which action, the automatic rules, and the journey's side."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -283,3 +283,43 @@ def test_a_case_is_escalated_only_to_the_supervisor_or_the_rapid_response_team()
         case.act("escalate", actor=SUPERVISOR, to="police")
     assert refused.value.extra["fields"] == ["to"]
     assert case.act("escalate", actor=SUPERVISOR, to="rapid_response_team").escalated_to == "rapid_response_team"
+
+
+def test_working_days_are_the_weekdays_of_the_cases_province():
+    wib = timezone(timedelta(hours=7))
+    monday_2am_wib = datetime(2026, 3, 2, 2, 0, tzinfo=wib)  # Sunday 19:00 UTC
+    # Counted in UTC, Sunday would not count and the day after would be taken as the first one.
+    assert add_working_days(monday_2am_wib, 1, wib) == monday_2am_wib + timedelta(days=1)
+    assert add_working_days(monday_2am_wib, 5, wib) == monday_2am_wib + timedelta(days=7)
+    # Counted in UTC it would end on Saturday 02:00 WIB.
+    assert add_working_days(monday_2am_wib.astimezone(UTC), 5) == monday_2am_wib + timedelta(days=5)
+
+
+def test_a_clarification_requested_early_on_monday_in_java_is_due_15_weekdays_later_in_java():
+    case = Case("unpaid_wages")
+    case.now = datetime(2026, 3, 1, 19, 30, tzinfo=UTC)  # Monday 02:30 WIB
+    case.act("verify")
+    case.act("request_clarification")
+    assert case.state.waits["clarification"] == case.now + timedelta(days=21)
+
+
+def test_a_resolved_case_waits_for_nobody_and_is_left_for_the_supervisor_to_close():
+    case = Case("fraud")
+    case.act("verify")
+    case.act("request_clarification")
+    case.act("request_documents")
+    case.act("resolve", resolution="fee refunded by the P3MI")
+    assert case.state.status == "resolved" and case.state.waits == {}
+    case.advance(timedelta(days=90))
+    assert case.state.status == "resolved" and case.types()[-1] == "CaseActionTaken"
+    case.act("close", actor=SUPERVISOR)
+    assert case.state.status == "closed"
+
+
+def test_a_repatriation_is_recorded_once():
+    case = Case("death")
+    case.act("verify")
+    case.act("repatriate", note="remains flown to Semarang")
+    with pytest.raises(InvalidTransition):
+        case.act("repatriate", note="again")
+    assert [a["action"] for a in case.state.actions].count("repatriate") == 1
