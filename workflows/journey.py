@@ -68,7 +68,7 @@ class JourneyWorkflow:
             else:
                 self._effects.append(Effect(kind="register", key=f"{start.journey_id}:registration"))
         for message in self._early:
-            self._commit(integrations.integration(self.state, message, workflow.now()))
+            self._commit(self._integration(message))
         self._early.clear()
         while True:
             await self._wait_for_work()
@@ -267,10 +267,14 @@ class JourneyWorkflow:
         if self._state is None:
             self._early.append(message)
             return
-        case_id = f"c_{workflow.uuid4().hex}" if message.type == "complaint.filed" else None
-        emitted = integrations.integration(self.state, message, workflow.now(), case_id)
+        emitted = self._integration(message)
         if emitted:
             self._accept(emitted)
+
+    def _integration(self, message: IntegrationEvent) -> list[Emitted]:
+        """A complaint opens a case: its id comes from Temporal's deterministic uuid4."""
+        case_id = f"c_{workflow.uuid4().hex}" if message.type == "complaint.filed" else None
+        return integrations.integration(self.state, message, workflow.now(), case_id)
 
     @workflow.update
     async def open_case(self, cmd: OpenCase) -> dict[str, Any]:

@@ -27,7 +27,9 @@ async def start(
     birth: date = date(1995, 1, 15),
     can_after: int | None = None,
     policy: Policy | None = None,
+    with_signal: IntegrationEvent | None = None,
 ) -> WorkflowHandle:
+    """Starts a journey; `with_signal` is delivered with the start (before the workflow's first task)."""
     journey_id = f"j_{ULID()}"
     nik = nik or new_nik()
     job_order, destination, p3mi = JOB_ORDER.get(scheme, (None, "MY", None))
@@ -54,7 +56,10 @@ async def start(
         policy=policy or Policy(),
         continue_as_new_after=can_after,
     )
-    return await stack.client.start_workflow("JourneyWorkflow", start_input, id=journey_id, task_queue=TASK_QUEUE)
+    signal = {"start_signal": "integration_event", "start_signal_args": [with_signal]} if with_signal else {}
+    return await stack.client.start_workflow(
+        "JourneyWorkflow", start_input, id=journey_id, task_queue=TASK_QUEUE, **signal
+    )
 
 
 async def view(handle: WorkflowHandle) -> dict[str, Any]:
@@ -89,6 +94,18 @@ async def act(
     return await handle.execute_update("step_action", cmd, result_type=dict)
 
 
+def integration_event(
+    source: str, type_: str, data: dict, event_id: str | None = None, occurred_at: datetime | None = None
+) -> IntegrationEvent:
+    return IntegrationEvent(
+        source=source,
+        event_id=event_id or f"{source}-{ULID()}",
+        type=type_,
+        occurred_at=occurred_at or datetime.now().astimezone(),
+        data=data,
+    )
+
+
 async def send(
     handle: WorkflowHandle,
     source: str,
@@ -97,14 +114,7 @@ async def send(
     event_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    event = IntegrationEvent(
-        source=source,
-        event_id=event_id or f"{source}-{ULID()}",
-        type=type_,
-        occurred_at=occurred_at or datetime.now().astimezone(),
-        data=data,
-    )
-    await handle.signal("integration_event", event)
+    await handle.signal("integration_event", integration_event(source, type_, data, event_id, occurred_at))
 
 
 def iso(moment: datetime) -> str:

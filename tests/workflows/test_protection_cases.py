@@ -1,7 +1,7 @@
 """Protection cases on the time-skipping server: deadlines, escalation, automatic rules, and what
 a case does to its journey."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
@@ -9,6 +9,7 @@ from ulid import ULID
 
 from domain.case_rules import add_working_days
 from domain.contracts import CaseCommand, OpenCase
+from domain.regions import WIB
 from tests.polling import eventually
 from tests.workflows.journeys import (
     OFFICER,
@@ -16,6 +17,7 @@ from tests.workflows.journeys import (
     act,
     drive_to_departure,
     fit_result,
+    integration_event,
     send,
     start,
     step,
@@ -91,7 +93,9 @@ async def test_no_clarification_from_the_p3mi_in_15_working_days_moves_the_case_
     await act_on_case(wf_stack, case_id, "verify")
     case = await act_on_case(wf_stack, case_id, "request_clarification", note="P3MI asked to explain fees")
     asked = await wf_stack.env.get_current_time()
-    due = add_working_days(asked, 15)
+    due = add_working_days(asked, 15, WIB)  # the case is in Central Java
+    waiting = datetime.fromisoformat(case["waiting_for"]["clarification"])
+    assert abs(waiting - due) < timedelta(seconds=5)  # the test's clock read is a moment after the case's
     assert (due - asked).days >= 19  # three weekends are not counted
     await wf_stack.env.sleep(due - asked - timedelta(days=1))
     case = await case_view(wf_stack, case_id)
@@ -178,3 +182,11 @@ async def test_a_complaint_filed_by_the_hotline_opens_a_case(wf_stack):
     journey = await eventually(lambda: view(handle), lambda j: j["open_cases"])
     case = await case_view(wf_stack, journey["open_cases"][0]["case_id"])
     assert case["case_type"] == "unpaid_wages" and case["reported_via"] == "hotline"
+
+
+async def test_a_complaint_delivered_with_the_journeys_start_opens_a_case(wf_stack):
+    complaint = integration_event("embassy", "complaint.filed", {"case_type": "detention", "description": "held"})
+    handle = await start(wf_stack, "P3MI", with_signal=complaint)
+    journey = await eventually(lambda: view(handle), lambda j: j.get("open_cases"))
+    case = await case_view(wf_stack, journey["open_cases"][0]["case_id"])
+    assert case["case_type"] == "detention" and case["reported_via"] == "embassy"
