@@ -52,7 +52,22 @@ class Settings(BaseSettings):
     arrival_report_due_days: int = 30
     contract_default_months: int = 24
     follow_up_months: list[int] = Field(default_factory=lambda: [3, 6, 12])
+    # JSON; types left out keep their default: PMI_CASE_FIRST_RESPONSE_HOURS='{"trafficking": 2}'.
     case_first_response_hours: dict[str, int] = Field(default_factory=lambda: dict(Policy().case_first_response_hours))
+    case_documents_incomplete_days: int = Field(default=Policy().case_documents_incomplete_days, gt=0)
+    case_clarification_working_days: int = Field(default=Policy().case_clarification_working_days, gt=0)
+    case_unreachable_days: int = Field(default=Policy().case_unreachable_days, gt=0)
+
+    @field_validator("case_first_response_hours", mode="after")
+    @classmethod
+    def _every_case_type_has_hours(cls, v: dict[str, int]) -> dict[str, int]:
+        defaults = Policy().case_first_response_hours
+        unknown = sorted(set(v) - set(defaults))
+        if unknown:
+            raise ValueError(f"unknown case types {unknown}; known: {sorted(defaults)}")
+        if any(hours <= 0 for hours in v.values()):
+            raise ValueError("first-response hours must be positive")
+        return {**defaults, **v}
 
     @field_validator("follow_up_months", mode="before")
     @classmethod
@@ -107,6 +122,9 @@ class Settings(BaseSettings):
             contract_default_months=self.contract_default_months,
             follow_up_months=tuple(self.follow_up_months),
             case_first_response_hours=self.case_first_response_hours,
+            case_documents_incomplete_days=self.case_documents_incomplete_days,
+            case_clarification_working_days=self.case_clarification_working_days,
+            case_unreachable_days=self.case_unreachable_days,
         )
 
 

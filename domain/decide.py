@@ -191,7 +191,14 @@ def complete(
     elif step == "passport":
         _passport_covers_contract(state, parsed.expires_at.date(), state.contract_end)
     elif step == "employment_contract":
-        end = contract_end(parsed.start_date, parsed.duration_months)
+        months = parsed.duration_months or p.contract_default_months
+        if not p.contract_min_months <= months <= p.contract_max_months:
+            raise EvidenceInvalid(
+                f"a contract runs {p.contract_min_months} to {p.contract_max_months} months",
+                fields=["evidence.duration_months"],
+            )
+        evidence["duration_months"] = months
+        end = contract_end(parsed.start_date, months)
         passport = state.steps.get("passport")
         if passport and passport.state in DONE and "expires_at" in passport.evidence:
             _passport_covers_contract(state, _instant(passport.evidence["expires_at"]).date(), end)

@@ -90,7 +90,8 @@ class EmploymentContractEvidence(Evidence):
     contract_no: Text
     employer_name: Text
     start_date: date
-    duration_months: int = Field(default=24, ge=1, le=60)
+    # Missing: the policy's default; the policy also bounds it (`decide.complete`).
+    duration_months: int | None = Field(default=None, ge=1)
     monthly_salary: Decimal = Field(gt=0)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 

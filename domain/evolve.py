@@ -72,7 +72,9 @@ def _step_completed(s: JourneyState, e: ev.StepCompleted, r: NewEvent) -> None:
     st.completed_at, st.completed_by, st.valid_until = r.occurred_at, r.actor.sub, e.valid_until
     if e.step == "employment_contract":
         s.contract_start = date.fromisoformat(e.evidence["start_date"])
-        s.contract_end = contract_end(s.contract_start, int(e.evidence.get("duration_months", 24)))
+        s.contract_end = contract_end(
+            s.contract_start, int(e.evidence.get("duration_months") or s.policy.contract_default_months)
+        )
         s.employer_name = e.evidence.get("employer_name")
     if e.step == "job_selection" and "job_order_id" in e.evidence:
         s.job_order_id = e.evidence["job_order_id"]

@@ -236,6 +236,23 @@ def test_a_contract_without_a_duration_runs_24_months():
     assert j.s.employer_name == "Chen"
 
 
+def test_the_default_and_bounds_of_a_contracts_duration_are_policy_values():
+    policy = Policy(contract_default_months=12, contract_max_months=36)
+    j = new(policy=policy).through("job_selection")
+    evidence = {
+        "contract_no": "EC-1",
+        "employer_name": "Chen",
+        "start_date": "2025-06-01",
+        "monthly_salary": "20000",
+        "currency": "TWD",
+    }
+    with pytest.raises(EvidenceInvalid):
+        j.act("employment_contract", evidence={**evidence, "duration_months": 48})
+    j.act("employment_contract", evidence=evidence)
+    assert j.s.contract_end == date(2026, 6, 1)
+    assert j.events[-1].data["evidence"]["duration_months"] == 12  # the event says what was applied
+
+
 @pytest.mark.parametrize(("field", "value"), [("monthly_salary", "0"), ("currency", "twd"), ("currency", "NTD1")])
 def test_contract_salary_must_be_positive_and_currency_a_code(field, value):
     j = new().through("job_selection")
