@@ -66,7 +66,8 @@ def employment_event(state: JourneyState, cmd: RecordEmploymentEvent, now: datet
         fields = sorted({".".join(["data", *map(str, e["loc"])]) for e in exc.errors()})
         raise EvidenceInvalid(f"{cmd.kind} data is invalid", fields=fields) from None
     if cmd.kind == "contract_extended":
-        assert state.contract_end is not None
+        if state.contract_end is None:  # the contract step was waived: there is no end to move
+            raise RuleViolation("no_contract_end", "the employment contract was waived: no end date to extend")
         if data.new_end_date <= state.contract_end:
             raise RuleViolation("extension_must_extend", f"the contract already runs until {state.contract_end}")
         event: ev.DomainEvent = ev.ContractExtended(

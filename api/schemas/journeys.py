@@ -103,7 +103,7 @@ class EmploymentEventIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"kind": "welfare_check", "data": {"checked_at": "2026-09-01", "outcome": "ok"}},
+                {"kind": "welfare_check", "data": {"checked_at": "2026-09-01T09:00:00+07:00", "status": "ok"}},
                 {
                     "kind": "contract_extended",
                     "data": {"new_end_date": "2029-03-01", "family_consent_ref": "FC-9"},

@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain import employment
 from domain.errors import DomainError, EvidenceInvalid, InvalidTransition, RuleViolation
 from domain.policy import Policy
 from domain.timeline import next_deadline
-from tests.domain.harness import CONTRACT_END, T0, new
+from tests.domain.harness import CONTRACT_END, OFFICER, SUPERVISOR, T0, new
 
 END_MIDNIGHT = datetime(2027, 6, 1, tzinfo=UTC)
 
@@ -97,6 +98,16 @@ def test_a_contract_extension_must_extend(new_end):
     with pytest.raises(RuleViolation) as err:
         j.employment("contract_extended", {"new_end_date": new_end, "family_consent_ref": "FC-2"})
     assert err.value.extra["rule"] == "extension_must_extend"
+
+
+def test_a_waived_contract_has_no_end_to_extend():
+    j = new().through("job_selection")
+    j.act("employment_contract", "waive", reason="contract signed abroad", actor=SUPERVISOR)
+    j.departed()
+    assert j.s.contract_end is None and j.step("employment") == "available"
+    with pytest.raises(RuleViolation) as err:
+        j.employment("contract_extended", {"new_end_date": "2028-06-01", "family_consent_ref": "FC-2"})
+    assert err.value.extra["rule"] == "no_contract_end"
 
 
 def test_a_contract_extension_needs_the_familys_consent():
@@ -222,3 +233,13 @@ def test_withdraw_is_refused_in_reintegration_but_cancel_is_not():
         j.withdraw()
     j.cancel()
     assert j.s.outcome == "cancelled"
+
+
+def test_the_apis_employment_event_examples_are_accepted():
+    from api.schemas.journeys import EmploymentEventIn
+    from domain.contracts import RecordEmploymentEvent
+
+    for example in EmploymentEventIn.model_config["json_schema_extra"]["examples"]:
+        j = new().departed()
+        cmd = RecordEmploymentEvent(kind=example["kind"], data=example["data"], actor=OFFICER)
+        j.commit(employment.employment_event(j.s, cmd, j.now))
