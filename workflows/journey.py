@@ -77,8 +77,11 @@ class JourneyWorkflow:
             await self._flush()
             if self.state.status == "ended" and not self._busy():
                 if not await self._may_reopen():
+                    # What came in while the journey waited to be reopened is stored before it closes.
+                    await self._drain()
                     for effect in closing_effects(self.state):
-                        await effects.run(lambda: self.state, effect)
+                        self._commit(await effects.run(lambda: self.state, effect))
+                    await self._flush()
                     return journey_view(self.state)
             elif self._should_continue_as_new():
                 await self._drain()

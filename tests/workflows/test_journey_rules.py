@@ -218,6 +218,21 @@ async def test_an_unfit_result_ends_the_journey_unless_a_supervisor_reopens_the_
     assert journey["status"] == "active" and step(journey, "medical_check")["state"] == "available"
 
 
+async def test_what_arrives_while_an_unfit_journey_waits_to_be_reopened_is_stored_before_it_closes(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    now = await wf_stack.env.get_current_time()
+    await act(handle, "medical_check", {**fit_result(now), "result": "unfit"})
+    await wait_events(wf_stack, handle.id, "JourneyEnded")  # stored: the journey now waits for a reopen
+    ended = await view(handle)
+    await send(handle, "bpjs", "bpjs.enrolled", {"membership_no": "B-9", "covered_until": "2030-01-01"})
+    await eventually(lambda: view(handle), lambda j: j["version"] > ended["version"])
+    await wf_stack.env.sleep(timedelta(days=31))  # the reopen window passes
+    result = await handle.result()
+    events = await wf_stack.events.read_all(handle.id)
+    assert events[-1]["seq"] == result["version"] and events[-1]["type"] == "IntegrationEventReceived"
+
+
 async def test_withdrawing_before_departure_gives_the_job_order_unit_back(wf_stack):
     reference = ReferenceData(wf_stack.engine)
     handle = await start(wf_stack, "P3MI")
