@@ -180,6 +180,8 @@ class QuotaRequest(Contract):
 
 class QuotaResult(Contract):
     taken: bool
+    # taken, but by an earlier call for this journey: this call took nothing of its own to give back.
+    already_held: bool = False
     rule: str | None = None
     message: str | None = None
 

@@ -144,7 +144,7 @@ class JobOrderStore:
             )
         ).scalar_one_or_none()
         if held == job_order_id:
-            return QuotaResult(taken=True, message="already held by this journey")
+            return QuotaResult(taken=True, already_held=True, message="already held by this journey")
         if held is not None:
             return _refused("job_order_already_held", f"the journey already holds a unit of {held}")
         jo = (await conn.execute(select(job_orders).where(job_orders.c.job_order_id == job_order_id))).first()

@@ -230,8 +230,11 @@ class JourneyWorkflow:
             try:
                 emitted = decide.step_action(self.state, cmd, workflow.now())
             except DomainError as exc:
-                key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
-                self._effects.append(Effect(kind="release_quota", key=key))
+                # Give back what this call took; a unit held already belongs to the call that took it
+                # (two concurrent completions: the one that lost must not release the winner's unit).
+                if not quota.already_held:
+                    key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
+                    self._effects.append(Effect(kind="release_quota", key=key, params={"job_order_id": job_order_id}))
                 raise refusal(exc) from None
             return self._accept(emitted)
         return self._accept(self._decide(decide.step_action, cmd, workflow.now()))

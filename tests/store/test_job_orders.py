@@ -70,6 +70,8 @@ async def test_taking_quota_twice_for_one_journey_takes_one_unit(reference):
     )
     third = await reference.take_quota("j_same", "JO-2026-0042")
     assert first.taken and again.taken and third.taken
+    # Exactly one of the calls took the unit; the others say it was held already.
+    assert sorted([first.already_held, again.already_held, third.already_held]) == [False, True, True]
     assert (await reference.get_job_order("JO-2026-0042"))["filled"] == 1
     other = await reference.take_quota("j_same", "JO-2026-0043")
     assert (other.taken, other.rule) == (False, "job_order_already_held")

@@ -1,6 +1,7 @@
 """Timers, integration evidence and refusals of the journey workflow on the time-skipping server."""
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -231,6 +232,30 @@ async def test_what_arrives_while_an_unfit_journey_waits_to_be_reopened_is_store
     result = await handle.result()
     events = await wf_stack.events.read_all(handle.id)
     assert events[-1]["seq"] == result["version"] and events[-1]["type"] == "IntegrationEventReceived"
+
+
+async def test_two_concurrent_job_selections_take_one_unit_and_keep_it(wf_stack):
+    reference = ReferenceData(wf_stack.engine)
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    await act(handle, "family_consent", {"consent_ref": "FC-1", "village": "Tegalrejo"})
+    before = (await reference.get_job_order("JO-2026-0043"))["filled"]
+    outcomes = await asyncio.gather(
+        *(act(handle, "job_selection", {"job_order_id": "JO-2026-0043"}) for _ in range(2)), return_exceptions=True
+    )
+    refused = [o for o in outcomes if isinstance(o, WorkflowUpdateFailedError)]
+    assert len(refused) == 1 and refused[0].cause.type == "INVALID_TRANSITION"
+    assert step(await view(handle), "job_selection")["state"] == "completed"
+    await act(handle, "placement_agreement", {"agreement_no": "PA-1", "signed_at": iso(datetime.now(UTC))})
+    # The loser gave nothing back: a release would have been scheduled before this later update.
+    history = await handle.fetch_history()
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert "job_orders.release_quota" not in scheduled
+    assert (await reference.get_job_order("JO-2026-0043"))["filled"] == before + 1
 
 
 async def test_withdrawing_before_departure_gives_the_job_order_unit_back(wf_stack):
