@@ -27,6 +27,8 @@ def evolve(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
         _APPLY[type(event)](new, event, recorded)
     new.version = recorded.seq
     new.updated_at = recorded.occurred_at
+    if isinstance(event, ev.StepReopened):
+        _relock_dependents(new, event.step)
     _unlock(new)
     return new
 
@@ -55,6 +57,21 @@ def _started(e: ev.JourneyStarted, r: NewEvent) -> JourneyState:
     for d in steps_for(e.scheme):
         state.steps[d.step] = StepStatus(step=d.step, state=LOCKED)
     return state
+
+
+def _relock_dependents(state: JourneyState, reopened: str) -> None:
+    """Reopening a step takes back what it made available: the steps that require it and are not
+    done yet are locked again, and in turn the steps that require those (a reopened document
+    verification must be done again before orientation and departure). Steps already done stay
+    done; `decide` refuses a reopen they rely on. An expired document does not relock anything:
+    document verification refuses it instead (DOMAIN.md)."""
+    pending = [reopened]
+    while pending:
+        step = pending.pop()
+        for status in state.steps.values():
+            if status.state in (AVAILABLE, REJECTED) and step in requirements(status.step, state.scheme):
+                status.state = LOCKED
+                pending.append(status.step)
 
 
 def _unlock(state: JourneyState) -> None:

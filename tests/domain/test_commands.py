@@ -154,13 +154,27 @@ def test_reopen_is_refused_for_a_step_that_is_merely_available():
     assert err.extra == {"state": "available"}
 
 
-def test_reopening_a_step_does_not_relock_steps_it_had_unlocked():
+def test_reopening_a_step_locks_again_the_steps_it_had_unlocked():
     j = new()
     j.complete("family_consent")
     assert j.step("passport") == "available"
     j.act("family_consent", "reopen", reason="wrong village", actor=SUPERVISOR)
-    # passport is not completed, so the reopen is allowed; what it unlocked stays open.
+    # passport is not completed, so the reopen is allowed; it waits for family consent again.
+    assert j.step("passport") == "locked"
+    j.complete("family_consent")
     assert j.step("passport") == "available"
+
+
+def test_a_reopened_document_verification_must_be_done_again_before_orientation_and_departure():
+    j = new().through("document_verification")
+    assert j.step("pre_departure_orientation") == "available"
+    j.act("document_verification", "reopen", reason="visa number mistyped", actor=SUPERVISOR)
+    assert (j.step("pre_departure_orientation"), j.step("departure")) == ("locked", "locked")
+    with pytest.raises(InvalidTransition):
+        j.complete("pre_departure_orientation")
+    j.complete("document_verification")
+    j.complete("pre_departure_orientation")
+    assert j.step("departure") == "available"
 
 
 @pytest.mark.parametrize(("step", "prepare"), [("registration", None), ("employment", "departed")])
