@@ -65,8 +65,8 @@ class Settings(BaseSettings):
         unknown = sorted(set(v) - set(defaults))
         if unknown:
             raise ValueError(f"unknown case types {unknown}; known: {sorted(defaults)}")
-        if any(hours <= 0 for hours in v.values()):
-            raise ValueError("first-response hours must be positive")
+        if any(hours < 0 for hours in v.values()):
+            raise ValueError("first-response hours cannot be negative (0: due at once)")
         return {**defaults, **v}
 
     @field_validator("follow_up_months", mode="before")

@@ -23,7 +23,7 @@ def test_case_policy_values_come_from_the_environment(monkeypatch):
     ("name", "value"),
     [
         ("PMI_CASE_FIRST_RESPONSE_HOURS", '{"kidnapping": 2}'),
-        ("PMI_CASE_FIRST_RESPONSE_HOURS", '{"fraud": 0}'),
+        ("PMI_CASE_FIRST_RESPONSE_HOURS", '{"fraud": -1}'),
         ("PMI_CASE_UNREACHABLE_DAYS", "0"),
     ],
 )
