@@ -211,10 +211,13 @@ def complete(
     elif step == "document_verification":
         _documents_valid(state, now)
     elif step == "departure":
+        # Valid at `departed_at`, whatever has happened since: an exit recorded after the check's
+        # lapse timer fired is still a departure made with a valid check (rules compare the fields).
         medical = state.steps.get("medical_check")
+        lapsed_later = medical is not None and medical.state == EXPIRED and medical.valid_until is not None
         if (
             medical is None
-            or medical.state not in DONE
+            or (medical.state not in DONE and not lapsed_later)
             or (medical.valid_until is not None and medical.valid_until < parsed.departed_at)
         ):
             raise RuleViolation("medical_check_not_valid", "the medical check is no longer valid at departure")
@@ -231,6 +234,8 @@ def complete(
             out.append(Emitted(ev.JourneyEnded(outcome="medically_unfit", reason="medical check: unfit"), actor))
         elif DOCUMENT_EXPIRED in state.flags and not _other_expired(state, step):
             out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), actor))
+    if step == "departure" and DOCUMENT_EXPIRED in state.flags and not _other_expired(state, "medical_check"):
+        out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), SYSTEM))  # it lapsed after departure
     if step == "departure":
         # A waived contract leaves no end date: employment then ends by termination or repatriation.
         end = state.contract_end

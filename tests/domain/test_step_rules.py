@@ -340,6 +340,19 @@ def test_departure_after_the_medical_check_lapsed_on_the_clock_is_refused():
     assert j.s.phase == "placement"
 
 
+def test_a_departure_made_before_the_lapse_but_recorded_after_it_is_accepted():
+    j = new().through("pre_departure_orientation")  # the check is valid until 2025-04-06
+    j.advance(datetime(2025, 4, 8, tzinfo=UTC) - j.now)  # the lapse timer has fired
+    assert j.step("medical_check") == "expired" and "document_expired" in j.s.flags
+    j.integrate(
+        "departure.recorded",
+        "imigrasi",
+        {"departed_at": "2025-04-05T22:00:00Z", "port": "CGK", "flight_no": "CI762"},
+    )
+    assert j.step("departure") == "completed" and j.s.phase == "placement"
+    assert "document_expired" not in j.s.flags  # it lapsed after the worker had left
+
+
 def test_departure_with_a_waived_medical_check_is_allowed():
     j = new()
     j.act("medical_check", "waive", reason="exam abroad", actor=SUPERVISOR)
