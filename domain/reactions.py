@@ -59,6 +59,10 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         out.append(
             Effect(kind="release_quota", key=f"{jid}:job_selection:release:{recorded.seq}", step="job_selection")
         )
+    if recorded.type == "StepReopened" and data.get("step") == "registration":
+        # Registration is the engine's: reopened (after a NIK mismatch the registry may since have
+        # corrected), it asks Dukcapil and SIAPkerja again, under new idempotency keys.
+        out.append(Effect(kind="register", key=f"{jid}:registration:{recorded.seq}", step="registration"))
     if recorded.type == "ProtectionCaseOpened":
         params = {k: str(data.get(k) or "") for k in ("case_id", "case_type", "reported_via", "description")}
         out.append(Effect(kind="start_case", key=data["case_id"], params=params))

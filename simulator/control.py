@@ -121,6 +121,20 @@ async def change_webhooks(change: WebhookConfigChange, request: Request) -> dict
     return {"enabled": sim.webhooks_enabled, "delay_seconds": sim.webhook_delay_seconds}
 
 
+class MismatchNiks(BaseModel):
+    """`PUT /_config/dukcapil-mismatches`: the NIKs Dukcapil answers `match: false` for (besides *9999)."""
+
+    niks: list[str] = Field(default_factory=list)
+
+
+@router.put("/_config/dukcapil-mismatches")
+async def change_mismatches(change: MismatchNiks, request: Request) -> dict[str, int]:
+    """Replaces the set (a registry record corrected, or broken); answers its size, never the NIKs."""
+    sim = _sim(request)
+    sim.mismatch_niks = frozenset(change.niks)
+    return {"mismatch_niks": len(sim.mismatch_niks)}
+
+
 @router.put("/_config/{system}")
 async def change_system(system: str, change: SystemConfigChange, request: Request) -> SystemConfig:
     sim = _sim(request)

@@ -85,6 +85,9 @@ def _refusal(exc: ActivityError) -> str:
 async def _register(current: Callable[[], JourneyState], effect: Effect) -> list[Emitted]:
     """Dukcapil confirms the NIK, then SIAPkerja/SISKOP2MI registers the worker."""
     state = current()
+    refused = decide.registration_refusal(state)
+    if refused:  # a reopened registration meets the age rule again before the registry is asked
+        return decide.registration_result(state, None, refused)
     try:
         check = await workflow.execute_activity(
             ActivityName.VERIFY_NIK,

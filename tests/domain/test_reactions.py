@@ -151,3 +151,12 @@ def test_the_end_of_employment_is_sent_by_sms_as_a_change_of_the_employment_step
     [sms] = [e for e in kinds(since(j, count), "sms") if e.template == "EmploymentEnded"]
     assert sms.key == f"j_01TEST:sms:{ended.seq}"
     assert sms.params == {"step": "employment", "event": "EmploymentEnded"}
+
+
+def test_a_reopened_registration_asks_the_registries_again():
+    j = new(nik_refusal="NIK not confirmed by Dukcapil: name does not match")
+    assert j.step("registration") == "rejected"
+    count = len(j.effects)
+    j.act("registration", "reopen", reason="Dukcapil record corrected", actor=SUPERVISOR)
+    [register] = kinds(since(j, count), "register")
+    assert register.key == f"j_01TEST:registration:{j.events[-1].seq}"

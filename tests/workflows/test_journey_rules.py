@@ -200,6 +200,20 @@ async def test_a_nik_the_registry_does_not_know_rejects_registration_with_its_re
     assert step(journey, "family_consent")["state"] == "locked"
 
 
+async def test_a_registration_reopened_after_the_registry_corrected_the_nik_completes(wf_stack):
+    nik = new_nik()
+    await wf_stack.simulator.put("/_config/dukcapil-mismatches", json={"niks": [nik]})
+    try:
+        handle = await start(wf_stack, "P3MI", nik=nik)
+        await wait_step(handle, "registration", states=("rejected",))
+    finally:
+        await wf_stack.simulator.put("/_config/dukcapil-mismatches", json={"niks": []})
+    await act(handle, "registration", action="reopen", actor=SUPERVISOR, reason="Dukcapil record corrected")
+    journey = await wait_step(handle, "registration")
+    assert step(journey, "registration")["evidence"]["nik_verified"] is True
+    assert step(journey, "family_consent")["state"] == "available"
+
+
 async def test_a_worker_under_18_on_the_start_date_is_refused_registration(wf_stack):
     from datetime import date
 
