@@ -284,13 +284,17 @@ def _documents_valid(state: JourneyState, now: datetime) -> None:
 
 
 def end_journey(state: JourneyState, cmd: EndJourney, outcome: str) -> list[Emitted]:
-    """`withdraw` (officer, before departure) or `cancel` (supervisor)."""
+    """`withdraw` (officer, before departure), `cancel` (supervisor), or a supervisor's `close` as
+    `completed` once the reintegration programme is done (DOMAIN.md: "the journey closes as
+    completed after the last follow-up or when a supervisor closes it")."""
     check_version(state, cmd.expected_version)
     check_active(state)
     if not cmd.reason.strip():
         raise EvidenceInvalid("a reason is required", fields=["reason"])
-    if outcome == "cancelled" and cmd.actor.role not in SUPERVISORS:
-        raise Forbidden("only a supervisor may cancel a journey")
+    if outcome in ("cancelled", "completed") and cmd.actor.role not in SUPERVISORS:
+        raise Forbidden(f"only a supervisor may {'cancel' if outcome == 'cancelled' else 'close'} a journey")
+    if outcome == "completed" and not state.is_done("reintegration_program"):
+        raise RuleViolation("close_after_reintegration_program", "a journey closes once its programme is done")
     if outcome == "withdrawn" and state.departed:
         raise RuleViolation("withdraw_only_before_departure", "a worker can withdraw only before departure")
     return [Emitted(ev.JourneyEnded(outcome=outcome, reason=cmd.reason.strip()), cmd.actor)]

@@ -260,6 +260,14 @@ class JourneyWorkflow:
         self._decide(decide.end_journey, cmd, "cancelled")
 
     @workflow.update
+    def close(self, cmd: EndJourney) -> dict[str, Any]:
+        return self._accept(self._decide(decide.end_journey, cmd, "completed"))
+
+    @close.validator
+    def _check_close(self, cmd: EndJourney) -> None:
+        self._decide(decide.end_journey, cmd, "completed")
+
+    @workflow.update
     def record_employment_event(self, cmd: RecordEmploymentEvent) -> dict[str, Any]:
         return self._accept(self._decide(employment.employment_event, cmd, workflow.now()))
 

@@ -124,22 +124,30 @@ for _action, _who in (
     _step_route(_action, _who)  # type: ignore[arg-type]
 
 
-@router.post("/{journey_id}/withdraw", summary="Withdraw, before departure (officer)", responses=_CHANGE_ERRORS)
-async def withdraw(
-    journey_id: str, body: EndJourneyIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
-) -> JSONResponse:
-    return await idem.run(
-        lambda update_id: journey_actions.end_journey(services, caller, journey_id, "withdraw", body, update_id)
-    )
+def _end_route(kind: str, supervisor_only: bool, summary: str) -> None:
+    """`POST /v1/journeys/{id}/<kind>`: withdraw, cancel or close (the `EndJourney` updates)."""
+
+    async def end(
+        journey_id: str,
+        body: EndJourneyIn,
+        caller: Supervisor if supervisor_only else Officer,  # type: ignore[valid-type]
+        services: ServicesDep,
+        idem: IdempotencyDep,
+    ) -> JSONResponse:
+        return await idem.run(
+            lambda update_id: journey_actions.end_journey(services, caller, journey_id, kind, body, update_id)
+        )
+
+    end.__name__ = kind
+    router.add_api_route(f"/{{journey_id}}/{kind}", end, methods=["POST"], summary=summary, responses=_CHANGE_ERRORS)
 
 
-@router.post("/{journey_id}/cancel", summary="Cancel a journey (supervisor)", responses=_CHANGE_ERRORS)
-async def cancel(
-    journey_id: str, body: EndJourneyIn, caller: Supervisor, services: ServicesDep, idem: IdempotencyDep
-) -> JSONResponse:
-    return await idem.run(
-        lambda update_id: journey_actions.end_journey(services, caller, journey_id, "cancel", body, update_id)
-    )
+for _kind, _supervisor_only, _summary in (
+    ("withdraw", False, "Withdraw, before departure (officer)"),
+    ("cancel", True, "Cancel a journey (supervisor)"),
+    ("close", True, "Extension: close as completed once the reintegration programme is done (supervisor)"),
+):
+    _end_route(_kind, _supervisor_only, _summary)
 
 
 @router.post(

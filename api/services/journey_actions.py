@@ -72,7 +72,8 @@ async def step_action(
 async def end_journey(
     services: Services, caller: Caller, journey_id: str, kind: str, body: EndJourneyIn, update_id: str | None
 ) -> dict[str, Any]:
-    """`withdraw` (the worker withdrew, before departure) or `cancel` (a supervisor's decision)."""
+    """`withdraw` (the worker withdrew, before departure), `cancel` (a supervisor's decision) or
+    `close` (a supervisor's, as completed, once the reintegration programme is done)."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = EndJourney(reason=body.reason, expected_version=body.expected_version, actor=caller.actor)

@@ -52,13 +52,14 @@ async def test_an_auditor_may_not_start_a_journey(client, api_settings):
     assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
 
 
-async def test_an_officer_may_not_waive_or_cancel(client, api_settings):
+async def test_an_officer_may_not_waive_cancel_or_close(client, api_settings):
     h = bearer(api_settings, "officer")
     jid = "j_01JQ8Z5V7Q3M0X2N4R6T8W0Y2A"
     r = await client.post(f"/v1/journeys/{jid}/steps/registration/waive", json={"reason": "x"}, headers=h)
     assert r.status_code == 403
-    r = await client.post(f"/v1/journeys/{jid}/cancel", json={"reason": "x"}, headers=h)
-    assert r.status_code == 403
+    for kind in ("cancel", "close"):
+        r = await client.post(f"/v1/journeys/{jid}/{kind}", json={"reason": "x"}, headers=h)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
 
 
 async def test_an_officer_may_not_write_reference_data(client, api_settings):

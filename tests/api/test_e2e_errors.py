@@ -149,6 +149,9 @@ async def test_withdraw_and_cancel_end_the_journey(stack: Stack):
     r = await stack.api.post(f"/v1/journeys/{a}/withdraw", json={"reason": "family reasons"}, headers=stack.auth())
     assert r.status_code == 200 and r.json()["status"] == "ended" and r.json()["outcome"] == "withdrawn"
     err(await stack.api.post(f"/v1/journeys/{b}/cancel", json={"reason": "x"}, headers=stack.auth()), 403, "FORBIDDEN")
+    # Closing as completed waits for the reintegration programme.
+    r = await stack.api.post(f"/v1/journeys/{b}/close", json={"reason": "x"}, headers=stack.auth("supervisor"))
+    assert err(r, 409, "RULE_VIOLATION")["rule"] == "close_after_reintegration_program"
     r = await stack.api.post(
         f"/v1/journeys/{b}/cancel", json={"reason": "fraud suspected"}, headers=stack.auth("supervisor")
     )

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain import employment
-from domain.errors import DomainError, EvidenceInvalid, InvalidTransition, RuleViolation
+from domain import decide, employment
+from domain.contracts import EndJourney
+from domain.errors import DomainError, EvidenceInvalid, Forbidden, InvalidTransition, RuleViolation
 from domain.policy import Policy
 from domain.timeline import next_deadline
 from tests.domain.harness import CONTRACT_END, OFFICER, SUPERVISOR, T0, new
@@ -207,6 +208,20 @@ def test_the_journey_completes_as_soon_as_the_programme_is_done_after_the_follow
     j.complete("reintegration_assessment")
     assert j.s.status == "active"
     j.complete("reintegration_program")
+    assert (j.s.status, j.s.outcome) == ("ended", "completed")
+
+
+def test_a_supervisor_closes_a_journey_as_completed_once_its_programme_is_done():
+    j = new().returned()
+    j.complete("reintegration_assessment")
+    close = EndJourney(reason="worker settled, follow-ups not needed", actor=SUPERVISOR)
+    with pytest.raises(RuleViolation) as err:
+        decide.end_journey(j.s, close, "completed")
+    assert err.value.extra["rule"] == "close_after_reintegration_program"
+    j.complete("reintegration_program")
+    with pytest.raises(Forbidden):
+        decide.end_journey(j.s, close.model_copy(update={"actor": OFFICER}), "completed")
+    j.commit(decide.end_journey(j.s, close, "completed"))
     assert (j.s.status, j.s.outcome) == ("ended", "completed")
 
 

@@ -182,3 +182,18 @@ async def drive_to_departure(stack: Stack, handle: WorkflowHandle, scheme: str, 
         )
         return await wait_step(handle, "departure")
     return await view(handle)
+
+
+async def drive_to_reintegration(stack: Stack, handle: WorkflowHandle, scheme: str) -> dict:
+    """Departure, arrival, the two-year contract's end, the return, assessment and programme."""
+    await drive_to_departure(stack, handle, scheme)
+    now = await stack.env.get_current_time()
+    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
+    await wait_step(handle, "arrival_report")
+    await stack.env.sleep(timedelta(days=365 * 2 + 20))
+    journey = await wait_step(handle, "employment")
+    assert journey["phase"] == "reintegration" and step(journey, "return")["state"] == "available"
+    now = await stack.env.get_current_time()
+    await act(handle, "return", {"arrived_at": iso(now), "port": "SUB", "reason": "contract_end"})
+    await act(handle, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
+    return await act(handle, "reintegration_program", {"programs": ["desmigratif"]})

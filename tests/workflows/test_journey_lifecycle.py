@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.contracts import NewEvent
+from domain.contracts import EndJourney, NewEvent
 from domain.evolve import fold
 from domain.view import journey_view
 from store.event_store import GENESIS_HASH, event_hash
-from tests.workflows.journeys import act, drive_to_departure, iso, send, start, step, wait_step
+from tests.workflows.journeys import SUPERVISOR, drive_to_reintegration, start
 
 
 async def stored_events(stack, journey_id: str) -> list[dict]:
@@ -22,24 +22,19 @@ def as_new_events(documents: list[dict]) -> list[NewEvent]:
     ]
 
 
+async def test_a_supervisor_closes_a_journey_as_completed_before_its_last_follow_up(wf_stack):
+    handle = await start(wf_stack, "G2G")
+    await drive_to_reintegration(wf_stack, handle, "G2G")
+    close = EndJourney(reason="settled in her village; follow-ups waived", actor=SUPERVISOR)
+    journey = await handle.execute_update("close", close, result_type=dict)
+    assert (journey["status"], journey["outcome"]) == ("ended", "completed")
+    assert (await handle.result())["outcome"] == "completed"
+
+
 @pytest.mark.parametrize("scheme", ["P3MI", "G2G", "INDEPENDENT"])
 async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(wf_stack, scheme):
     handle = await start(wf_stack, scheme)
-    journey = await drive_to_departure(wf_stack, handle, scheme)
-    assert journey["phase"] == "placement"
-    now = await wf_stack.env.get_current_time()
-    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
-    await wait_step(handle, "arrival_report")
-
-    await wf_stack.env.sleep(timedelta(days=365 * 2 + 20))
-    journey = await wait_step(handle, "employment")
-    assert journey["phase"] == "reintegration"
-    assert step(journey, "return")["state"] == "available"
-
-    now = await wf_stack.env.get_current_time()
-    await act(handle, "return", {"arrived_at": iso(now), "port": "SUB", "reason": "contract_end"})
-    await act(handle, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
-    journey = await act(handle, "reintegration_program", {"programs": ["desmigratif"]})
+    journey = await drive_to_reintegration(wf_stack, handle, scheme)
     assert journey["status"] == "active"
 
     await wf_stack.env.sleep(timedelta(days=366))

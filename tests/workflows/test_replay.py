@@ -13,7 +13,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.workflows.journeys import act, drive_to_departure, iso, send, start, wait_step
+from tests.workflows.journeys import drive_to_departure, drive_to_reintegration, iso, send, start, wait_step
 from tests.workflows.test_protection_cases import act_on_case, open_case
 from worker import SANDBOX, WORKFLOWS
 from workflows.client import DATA_CONVERTER
@@ -50,16 +50,7 @@ async def test_record_histories(wf_stack):
 
     # A G2G journey through its contract's end, the return and the end of its follow-ups.
     handle = await start(wf_stack, "G2G")
-    await drive_to_departure(wf_stack, handle, "G2G")
-    now = await wf_stack.env.get_current_time()
-    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KBRI-SEOUL"})
-    await wait_step(handle, "arrival_report")
-    await wf_stack.env.sleep(timedelta(days=365 * 2 + 20))
-    await wait_step(handle, "employment")
-    now = await wf_stack.env.get_current_time()
-    await act(handle, "return", {"arrived_at": iso(now), "port": "SUB", "reason": "contract_end"})
-    await act(handle, "reintegration_assessment", {"needs": ["entrepreneurship"]})
-    await act(handle, "reintegration_program", {"programs": ["desmigratif"]})
+    await drive_to_reintegration(wf_stack, handle, "G2G")
     await wf_stack.env.sleep(timedelta(days=366))
     await handle.result()
     await write_history(wf_stack, handle.id, "journey_g2g_through_contract_end")
