@@ -74,7 +74,9 @@ class JourneyReadModel:
                     journey_flags.insert(),
                     [{"journey_id": jid, "flag": f} for f in dict.fromkeys(projection.flags)],
                 )
-            if projection.status == "ended":
+            # A journey ended as medically_unfit may still be reopened by a supervisor: it keeps its
+            # NIK until its workflow closes (`api.services.journeys` frees a claim left by a closed one).
+            if projection.status == "ended" and projection.outcome != "medically_unfit":
                 await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == jid))
 
     async def get(self, journey_id: str) -> dict | None:

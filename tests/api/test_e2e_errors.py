@@ -117,6 +117,23 @@ async def test_one_nik_has_one_active_journey_even_when_started_twice_at_once(st
     assert nik not in results[0].text + results[1].text
 
 
+async def test_a_journey_ended_unfit_holds_its_nik_until_its_workflow_closes(stack: Stack):
+    nik = new_nik()
+    jid = (await start(stack, nik, None, scheme="G2G"))["journey_id"]
+    await stack.wait_for(jid, step_is("registration", "completed"))
+    await act(
+        stack, jid, "medical_check", {"clinic_id": "CLN-3374-01", "result": "unfit", "examined_at": TODAY.isoformat()}
+    )
+    await stack.wait_for(jid, lambda j: j.get("status") == "ended" and j.get("version", 0) > 0)
+    # A supervisor may still reopen the check: a new journey for the worker is refused.
+    r = await stack.api.post("/v1/journeys", json=start_body(nik, None, "G2G"), headers=stack.auth())
+    assert err(r, 409, "ACTIVE_JOURNEY_EXISTS")["journey_id"] == jid
+    # Once its workflow has closed (here: terminated; normally the 30-day window ends), the NIK is free.
+    await stack.client.get_workflow_handle(jid).terminate("test: the reopen window is over")
+    r = await stack.api.post("/v1/journeys", json=start_body(nik, None, "G2G"), headers=stack.auth())
+    assert r.status_code == 201, r.text
+
+
 async def test_an_idempotency_key_replays_the_first_answer(stack: Stack):
     key = {"Idempotency-Key": uuid.uuid4().hex}
     body = start_body(new_nik(), None, "G2G")

@@ -58,6 +58,15 @@ async def test_an_ended_journey_frees_its_nik(engine):
     assert [d["journey_id"] for d in (await model.list(JourneyFilters(status="ended")))[0]] == ["j_01"]
 
 
+async def test_a_journey_ended_as_medically_unfit_keeps_its_nik_while_it_may_be_reopened(engine):
+    model, active = JourneyReadModel(engine), ActiveJourneys(engine)
+    await active.claim("hash-2", "j_02")
+    await model.upsert(projection("j_02", 5, status="ended", outcome="medically_unfit"))
+    assert await active.find("hash-2") == "j_02"
+    await model.upsert(projection("j_02", 7, status="active"))  # a supervisor reopened the check
+    assert await active.find("hash-2") == "j_02"
+
+
 @pytest.fixture
 async def journeys(engine) -> JourneyReadModel:
     model = JourneyReadModel(engine)
