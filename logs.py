@@ -8,7 +8,6 @@ shaped like ours. `request_id` and `journey_id` bound with
 """
 
 import logging
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -16,28 +15,16 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from domain.pii import mask_nik, mask_passport, mask_phone
+from domain.pii import mask_nik, mask_passport, mask_phone, mask_text
 
 _configured = False
 
-# 16 digits standing alone: NIK-like. Phone: international (+62...) or national (08...) mobile numbers.
-_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{9,15}|08\d{7,11})(?!\d)")
-# Indonesian passport numbers: one or two letters then 6-7 digits, as a whole word.
-_PASSPORT = re.compile(r"\b[A-Z]{1,2}\d{6,7}\b")
 _KEY_MASKS = {"nik": mask_nik, "phone": mask_phone, "passport_no": mask_passport}
 _STDLIB_LEVELS = {
     "sqlalchemy": logging.WARNING,
     "sqlalchemy.engine": logging.WARNING,
     "httpx": logging.WARNING,
 }
-
-
-def mask_text(text: str) -> str:
-    """Mask NIK-like numbers, phone numbers and passport-like numbers inside free text."""
-    text = _NIK.sub(lambda m: mask_nik(m.group()), text)
-    text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
-    return _PASSPORT.sub(lambda m: mask_passport(m.group()), text)
 
 
 def _mask_value(key: str | None, value: Any, depth: int = 0) -> Any:

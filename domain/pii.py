@@ -1,5 +1,6 @@
 """Masking of personal data. The clear values live only in the PII vault (`store.pii`)."""
 
+import re
 from typing import Any
 
 # Evidence fields that are personal data, per step: kept in the vault, masked in events and state.
@@ -36,3 +37,18 @@ def mask_evidence(step: str, evidence: dict[str, Any]) -> tuple[dict[str, Any], 
             secrets[name] = value
             masked[name] = mask_passport(value)
     return masked, secrets
+
+
+# 16 digits standing alone: NIK-like. Phone: international (+62...) or national (08...) mobile numbers.
+_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{9,15}|08\d{7,11})(?!\d)")
+# Indonesian passport numbers: one or two letters then 6-7 digits, as a whole word.
+_PASSPORT = re.compile(r"\b[A-Z]{1,2}\d{6,7}\b")
+
+
+def mask_text(text: str) -> str:
+    """Mask NIK-like numbers, phone numbers and passport-like numbers inside free text (complaints,
+    notes, reasons): what people write is recorded, the identifiers in it are not."""
+    text = _NIK.sub(lambda m: mask_nik(m.group()), text)
+    text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
+    return _PASSPORT.sub(lambda m: mask_passport(m.group()), text)

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import FreeText
 from domain.contracts import CaseAction, CaseType, ReportedVia
 
 CaseStatus = Literal["reported", "verified", "in_progress", "resolved", "closed"]
@@ -26,7 +27,7 @@ class OpenCaseIn(BaseModel):
     )
 
     case_type: CaseType
-    description: str = Field("", max_length=4000)
+    description: FreeText = Field("", max_length=4000)
     reported_via: ReportedVia = "officer"
 
 
@@ -48,8 +49,8 @@ class CaseActionIn(BaseModel):
     )
 
     action: CaseAction
-    note: str | None = Field(None, max_length=2000)
+    note: FreeText | None = Field(None, max_length=2000)
     expected_version: int | None = Field(None, ge=0)
     to: Literal["police", "foreign_ministry", "social_ministry", "supervisor", "rapid_response_team"] | None = None
     track: Literal["litigation", "non_litigation"] | None = None
-    resolution: str | None = Field(None, min_length=1, max_length=2000)
+    resolution: FreeText | None = Field(None, min_length=1, max_length=2000)

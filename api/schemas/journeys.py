@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import FreeText
 from domain.contracts import EmploymentEventKind, Scheme
 
 
@@ -79,8 +80,8 @@ class StepActionIn(BaseModel):
     )
 
     evidence: dict[str, Any] = Field(default_factory=dict)
-    note: str | None = Field(None, max_length=2000)
-    reason: str | None = Field(None, min_length=1, max_length=2000)
+    note: FreeText | None = Field(None, max_length=2000)
+    reason: FreeText | None = Field(None, min_length=1, max_length=2000)
     expected_version: int | None = Field(None, ge=0)
 
 
@@ -92,7 +93,7 @@ class EndJourneyIn(BaseModel):
         json_schema_extra={"examples": [{"reason": "Worker changed plans", "expected_version": 7}]},
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     expected_version: int | None = Field(None, ge=0)
 
 

@@ -18,7 +18,7 @@ from domain.contracts import IntegrationEvent
 from domain.errors import EvidenceInvalid
 from domain.evidence import validate_evidence
 from domain.integrations import ComplaintData
-from domain.pii import mask_evidence
+from domain.pii import mask_evidence, mask_text
 from store.identity import nik_hash
 
 log = structlog.get_logger(__name__)
@@ -97,6 +97,8 @@ async def receive_event(services: Services, source: str, raw: bytes, signature: 
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     step = EVENT_TYPES[event.type][1]
     data, secrets = mask_evidence(step, event.data) if step is not None else (event.data, {})
+    if isinstance(data.get("description"), str):  # a complaint's free text
+        data = {**data, "description": mask_text(data["description"])}
     signal = IntegrationEvent(
         source=source, event_id=event.event_id, type=event.type, occurred_at=event.occurred_at, data=data
     )

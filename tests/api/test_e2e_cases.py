@@ -22,6 +22,8 @@ from tests.api.stack import Stack, new_nik
 from tests.api.test_e2e_journey import start
 from tests.polling import eventually as _eventually
 
+PHONE, NIK = "081234567890", "3374015501950002"  # written by a complainant into a description
+
 # The API stack runs a real dev server, worker and API: give it time.
 eventually = partial(_eventually, within=30.0, every=0.2)
 
@@ -96,7 +98,7 @@ async def test_unhandled_complaint_reaches_the_supervisors_overdue_queue(case_st
         "type": "complaint.filed",
         "journey_id": jid,
         "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "data": {"case_type": "unpaid_wages", "description": "Three months unpaid"},
+        "data": {"case_type": "unpaid_wages", "description": f"Three months unpaid; her sister: {PHONE}, NIK {NIK}"},
     }
     r = await stack.webhook("hotline", complaint)
     assert r.status_code == 202, r.text
@@ -118,6 +120,10 @@ async def test_unhandled_complaint_reaches_the_supervisors_overdue_queue(case_st
     case = case.json()
     assert CASE_KEYS <= set(case)
     assert case["reported_via"] == "hotline" and case["status"] == "reported"
+    # What the hotline wrote is kept; the identifiers in it are masked in the case and in the events.
+    assert case["description"] == "Three months unpaid; her sister: 0812*****890, NIK 3374********0002"
+    events = await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth("auditor", "*"))
+    assert "Three months unpaid" in events.text and PHONE not in events.text and NIK not in events.text
     assert case["escalated_to"] == "supervisor" and case["first_response_at"] is None
     # Not in the queue of another region, nor when asking for what is not overdue.
     r = await stack.api.get("/v1/cases", params={"overdue": "true"}, headers=stack.auth("supervisor", "34"))
