@@ -65,6 +65,7 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         out.append(Effect(kind="register", key=f"{jid}:registration:{recorded.seq}", step="registration"))
     if recorded.type == "ProtectionCaseOpened":
         params = {k: str(data.get(k) or "") for k in ("case_id", "case_type", "reported_via", "description")}
+        params |= {"opened_by": recorded.actor.sub, "opened_by_role": recorded.actor.role}
         out.append(Effect(kind="start_case", key=data["case_id"], params=params))
     if recorded.type in _NOTIFY:
         params = {"step": str(data.get("step") or ""), "event": recorded.type}

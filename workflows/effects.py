@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.contracts import (
         SYSTEM,
         ActivityName,
+        Actor,
         AppendEvents,
         AppendResult,
         EpmiIssued,
@@ -118,7 +119,8 @@ async def _start_case(state: JourneyState, effect: Effect) -> None:
         description=p.get("description", ""),
         reported_via=p.get("reported_via") or "officer",
         province_code=state.worker.province_code,
-        actor=SYSTEM,
+        # Who opened it (an officer, or the hotline's integration): the case stream says so too.
+        actor=Actor(sub=p["opened_by"], role=p["opened_by_role"]) if p.get("opened_by") else SYSTEM,
         policy=state.policy,
     )
     try:

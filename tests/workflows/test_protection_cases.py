@@ -69,6 +69,12 @@ async def test_a_trafficking_case_goes_to_the_rapid_response_team_at_once(wf_sta
         lambda: channel(wf_stack, "rapid-response-team"), lambda ms: any(m.get("case_id") == case_id for m in ms)
     )
     assert any(case_id in m["text"] for m in messages)
+    # The case's own stream names who opened it, and the escalation as the engine's.
+    stored = await eventually(lambda: wf_stack.events.read_all(case_id), lambda es: len(es) >= 2)
+    assert [(e["type"], e["actor"]["sub"]) for e in stored[:2]] == [
+        ("CaseOpened", OFFICER.sub),
+        ("CaseEscalated", "journey-engine"),
+    ]
 
 
 async def test_an_unpaid_wages_case_without_first_response_escalates_to_the_supervisor_after_5_days(wf_stack):
