@@ -67,14 +67,28 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         params = {k: str(data.get(k) or "") for k in ("case_id", "case_type", "reported_via", "description")}
         params |= {"opened_by": recorded.actor.sub, "opened_by_role": recorded.actor.role}
         out.append(Effect(kind="start_case", key=data["case_id"], params=params))
-    if recorded.type in _NOTIFY:
-        params = {"step": str(data.get("step") or ""), "event": recorded.type}
-        if recorded.type == "JourneyEnded":
-            params["outcome"] = str(data.get("outcome"))
-        if recorded.type == "EmploymentEnded":
-            params["step"] = "employment"
-        out.append(Effect(kind="sms", key=f"{jid}:sms:{recorded.seq}", template=recorded.type, params=params))
+    if recorded.type in _NOTIFY and not reports_death(recorded):
+        out.append(step_change_sms(jid, recorded))
     return out
+
+
+def reports_death(recorded: NewEvent) -> bool:
+    """The worker died: nobody texts her phone about it (her family is told by the case's officers)."""
+    data = recorded.data
+    return (recorded.type == "JourneyEnded" and data.get("outcome") == "deceased") or (
+        recorded.type == "EmploymentEnded" and str(data.get("reason", "")).startswith("death")
+    )
+
+
+def step_change_sms(journey_id: str, recorded: NewEvent) -> Effect:
+    """The SMS telling the worker that a step changed, keyed by the event's sequence."""
+    data = recorded.data
+    params = {"step": str(data.get("step") or ""), "event": recorded.type}
+    if recorded.type == "JourneyEnded":
+        params["outcome"] = str(data.get("outcome"))
+    if recorded.type == "EmploymentEnded":
+        params["step"] = "employment"
+    return Effect(kind="sms", key=f"{journey_id}:sms:{recorded.seq}", template=recorded.type, params=params)
 
 
 def closing_effects(state: JourneyState) -> list[Effect]:

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decide import Emitted
     from domain.errors import DomainError, RuleViolation
     from domain.evolve import evolve
-    from domain.reactions import Effect, closing_effects, reactions
+    from domain.reactions import Effect, closing_effects, reactions, reports_death, step_change_sms
     from domain.state import JourneyState
     from domain.view import journey_view, projection
     from workflows import effects
@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
+NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
 
 def refusal(exc: DomainError) -> ApplicationError:
@@ -158,9 +159,14 @@ class JourneyWorkflow:
         self._index()
 
     def _reactions(self, before: JourneyState | None, recorded: NewEvent) -> list[Effect]:
+        """The domain's reactions, as journeys recorded before a change of them replay. Each patch is
+        asked only where the commands differ, so a journey that started earlier follows the new rule
+        from then on."""
         found = reactions(before, self.state, recorded)
-        # Journeys whose employment ended before this SMS existed must replay without it. Asked only
-        # here, where the commands differ, so a journey that started earlier gets it from now on.
+        # Before: a death was texted to the worker's own phone.
+        if reports_death(recorded) and not workflow.patched(NO_SMS_ABOUT_A_DEATH):
+            found.append(step_change_sms(self.state.journey_id, recorded))
+        # Before: the end of employment sent no SMS.
         if recorded.type == "EmploymentEnded" and not workflow.patched(SMS_ON_EMPLOYMENT_END):
             found = [e for e in found if e.kind != "sms"]
         return found

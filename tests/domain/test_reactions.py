@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.domain.harness import CONTRACT_END, SUPERVISOR, new
+from domain import protection
+from domain.contracts import CaseChange, OpenCase
+from tests.domain.harness import CONTRACT_END, OFFICER, SUPERVISOR, new
 
 
 def kinds(effects, kind):
@@ -160,3 +162,16 @@ def test_a_reopened_registration_asks_the_registries_again():
     j.act("registration", "reopen", reason="Dukcapil record corrected", actor=SUPERVISOR)
     [register] = kinds(since(j, count), "register")
     assert register.key == f"j_01TEST:registration:{j.events[-1].seq}"
+
+
+def test_nobody_texts_a_dead_workers_phone_about_her_death():
+    j = new().departed()
+    j.commit(protection.open_case(j.s, OpenCase(case_id="c_3", case_type="death", actor=OFFICER)))
+    count = len(j.effects)
+    change = CaseChange(
+        case_id="c_3", case_type="death", status="in_progress", effect="remains_repatriated", death_claim_ref="DC-1"
+    )
+    j.commit(protection.case_changed(j.s, change, j.now))
+    assert (j.s.status, j.s.outcome) == ("ended", "deceased")
+    assert {"EmploymentEnded", "JourneyEnded"} <= set(j.types())
+    assert kinds(since(j, count), "sms") == []

@@ -137,6 +137,11 @@ async def test_a_death_case_ends_the_journey_as_deceased_once_remains_are_repatr
     assert result["outcome"] == "deceased" and "BPJS death claim" in (await _end_reason(wf_stack, handle.id))
     case = await eventually(lambda: case_view(wf_stack, case_id), lambda c: c["death_claim_ref"])
     assert case["death_claim_ref"].startswith("BPJS")
+    # Her own phone is not texted about her death.
+    events = await wf_stack.events.read_all(handle.id)
+    death = [e["seq"] for e in events if e["type"] in ("EmploymentEnded", "JourneyEnded")][-2:]
+    calls = (await wf_stack.simulator.get("/_calls", params={"system": "notify"})).json()
+    assert not {f"{handle.id}:sms:{seq}" for seq in death} & {c["idempotency_key"] for c in calls}
 
 
 async def _end_reason(stack, journey_id: str) -> str:

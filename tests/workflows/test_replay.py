@@ -55,6 +55,15 @@ async def test_record_histories(wf_stack):
     await handle.result()
     await write_history(wf_stack, handle.id, "journey_g2g_through_contract_end")
 
+    # A worker who dies abroad: the death case repatriates her remains and ends the journey.
+    handle = await start(wf_stack, "G2G")
+    await drive_to_departure(wf_stack, handle, "G2G")
+    case_id = await open_case(handle, "death", "embassy")
+    await act_on_case(wf_stack, case_id, "verify")
+    await act_on_case(wf_stack, case_id, "repatriate", note="remains flown to SUB")
+    await handle.result()
+    await write_history(wf_stack, handle.id, "journey_g2g_death")
+
 
 async def write_history(stack, workflow_id: str, name: str) -> None:
     history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
