@@ -77,6 +77,15 @@ class Settings(BaseSettings):
         return v
 
     @model_validator(mode="after")
+    def _contract_default_within_bounds(self) -> "Settings":
+        bounds = Policy()
+        if not bounds.contract_min_months <= self.contract_default_months <= bounds.contract_max_months:
+            raise ValueError(
+                f"PMI_CONTRACT_DEFAULT_MONTHS must be {bounds.contract_min_months}..{bounds.contract_max_months}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_secrets(self) -> "Settings":
         if self.env == "production":
             for name, dev in (

@@ -37,6 +37,8 @@ class CaseOpened(DomainEvent):
     province_code: str
     first_response_due_at: datetime
     policy: Policy
+    # The engine's rules version the case runs under (`domain.rules`); absent before they were versioned.
+    rules: int = 1
 
 
 class CaseActionTaken(DomainEvent):
@@ -86,6 +88,7 @@ class CaseState(BaseModel):
     reported_via: str
     province_code: str
     policy: Policy
+    rules: int = 1
     status: str = "reported"
     version: int = 0
     opened_at: datetime
@@ -137,6 +140,7 @@ def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
             reported_via=event.reported_via,
             province_code=event.province_code,
             policy=event.policy,
+            rules=event.rules,
             opened_at=at,
             updated_at=at,
             first_response_due_at=event.first_response_due_at,
@@ -172,7 +176,7 @@ def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
             ended = WAIT_ENDED_BY.get(event.action)
             if ended:
                 new.waits.pop(ended, None)
-            if event.status == "resolved":
+            if event.status == "resolved" and new.rules >= 2:
                 new.waits = {}  # a resolved case waits for nobody
             started = WAIT_STARTED_BY.get(event.action)
             if started and event.due_at:

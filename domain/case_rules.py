@@ -21,6 +21,7 @@ from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import utc_text
 from domain.regions import province_timezone
+from domain.rules import CURRENT
 
 SUPERVISOR_ACTIONS = frozenset({"escalate", "close"})
 ACTING_ROLES = frozenset({"officer", "supervisor", "admin", "integration", "system"})
@@ -61,7 +62,7 @@ def escalation_target(case_type: str) -> str:
     return "rapid_response_team" if case_type in RAPID_RESPONSE_TYPES else "supervisor"
 
 
-def open_case(cmd: StartCase, now: datetime) -> list[Emitted]:
+def open_case(cmd: StartCase, now: datetime, rules: int = CURRENT) -> list[Emitted]:
     hours = cmd.policy.case_first_response_hours[cmd.case_type]
     opened = CaseOpened(
         case_id=cmd.case_id,
@@ -73,6 +74,7 @@ def open_case(cmd: StartCase, now: datetime) -> list[Emitted]:
         province_code=cmd.province_code,
         first_response_due_at=now + timedelta(hours=hours),
         policy=cmd.policy,
+        rules=rules,
     )
     out = [Emitted(opened, cmd.actor)]
     if cmd.case_type == "trafficking":
@@ -104,7 +106,7 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     }
     if cmd.action in waits and waits[cmd.action] not in state.waits:
         raise InvalidTransition(f"nothing is waiting for {cmd.action}", state=state.status)
-    if cmd.action == "repatriate" and state.repatriated:
+    if cmd.action == "repatriate" and state.repatriated and state.rules >= 2:
         # Once: for a death case it files the BPJS death claim and ends the journey.
         raise InvalidTransition("the case's repatriation is already recorded", state=state.status)
     if cmd.action == "escalate" and cmd.to not in (None, "supervisor", "rapid_response_team"):
@@ -118,7 +120,7 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     p = state.policy
     due = {
         "request_clarification": add_working_days(
-            now, p.case_clarification_working_days, province_timezone(state.province_code)
+            now, p.case_clarification_working_days, province_timezone(state.province_code) if state.rules >= 2 else UTC
         ),
         "request_documents": now + timedelta(days=p.case_documents_incomplete_days),
         "mark_unreachable": now + timedelta(days=p.case_unreachable_days),
@@ -159,7 +161,7 @@ def settle_case(state: CaseState, now: datetime) -> list[Emitted]:
             reason = f"first response was due {state.first_response_due_at:%Y-%m-%d %H:%M} UTC and was missed"
             out.append(Emitted(CaseEscalated(to=target, reason=reason), SYSTEM))
         return out
-    if state.status == "resolved":
+    if state.status == "resolved" and state.rules >= 2:
         return []  # resolving ends every wait; only a supervisor's close is left
     for name, due in sorted(state.waits.items(), key=lambda item: item[1]):
         if due > now:

@@ -30,6 +30,7 @@ from domain.errors import (
 from domain.evidence import evidence_json, parse_evidence
 from domain.evolve import contract_end
 from domain.regions import local_date
+from domain.rules import CURRENT
 from domain.state import JourneyState
 from domain.steps import (
     ACTIONABLE,
@@ -70,8 +71,9 @@ def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def start(cmd: StartJourney) -> list[Emitted]:
+def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
     started = ev.JourneyStarted(
+        rules=rules,
         journey_id=cmd.journey_id,
         scheme=cmd.scheme,
         worker=cmd.worker,
@@ -88,7 +90,9 @@ def start(cmd: StartJourney) -> list[Emitted]:
 def registration_refusal(state: JourneyState) -> str | None:
     """The registration rule checked before the registry is asked: 18+ on the start date, the date
     in the worker's province (a journey started at 06:00 WIB is started on that day, not the UTC one)."""
-    start_date = local_date(state.started_at, state.worker.province_code)
+    start_date = (
+        local_date(state.started_at, state.worker.province_code) if state.rules >= 2 else state.started_at.date()
+    )
     age = relativedelta(start_date, state.worker.birth_date).years
     if age < state.policy.minimum_age_years:
         return f"worker is under {state.policy.minimum_age_years} on the start date"
@@ -214,7 +218,9 @@ def complete(
         # Valid at `departed_at`, whatever has happened since: an exit recorded after the check's
         # lapse timer fired is still a departure made with a valid check (rules compare the fields).
         medical = state.steps.get("medical_check")
-        lapsed_later = medical is not None and medical.state == EXPIRED and medical.valid_until is not None
+        lapsed_later = (
+            state.rules >= 2 and medical is not None and medical.state == EXPIRED and medical.valid_until is not None
+        )
         if (
             medical is None
             or (medical.state not in DONE and not lapsed_later)
@@ -234,7 +240,12 @@ def complete(
             out.append(Emitted(ev.JourneyEnded(outcome="medically_unfit", reason="medical check: unfit"), actor))
         elif DOCUMENT_EXPIRED in state.flags and not _other_expired(state, step):
             out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), actor))
-    if step == "departure" and DOCUMENT_EXPIRED in state.flags and not _other_expired(state, "medical_check"):
+    if (
+        step == "departure"
+        and state.rules >= 2
+        and DOCUMENT_EXPIRED in state.flags
+        and not _other_expired(state, "medical_check")
+    ):
         out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), SYSTEM))  # it lapsed after departure
     if step == "departure":
         # A waived contract leaves no end date: employment then ends by termination or repatriation.

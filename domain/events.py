@@ -33,6 +33,8 @@ class JourneyStarted(DomainEvent):
     occupation: str | None = None
     sector: str | None = None
     policy: Policy
+    # The engine's rules version the journey runs under (`domain.rules`); absent before they were versioned.
+    rules: int = 1
 
 
 class StepCompleted(DomainEvent):

@@ -27,7 +27,7 @@ def evolve(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
         _APPLY[type(event)](new, event, recorded)
     new.version = recorded.seq
     new.updated_at = recorded.occurred_at
-    if isinstance(event, ev.StepReopened):
+    if isinstance(event, ev.StepReopened) and new.rules >= 2:
         _relock_dependents(new, event.step)
     _unlock(new)
     return new
@@ -51,6 +51,7 @@ def _started(e: ev.JourneyStarted, r: NewEvent) -> JourneyState:
         occupation=e.occupation,
         sector=e.sector,
         policy=e.policy,
+        rules=e.rules,
         started_at=r.occurred_at,
         updated_at=r.occurred_at,
     )

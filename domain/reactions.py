@@ -59,7 +59,7 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         out.append(
             Effect(kind="release_quota", key=f"{jid}:job_selection:release:{recorded.seq}", step="job_selection")
         )
-    if recorded.type == "StepReopened" and data.get("step") == "registration":
+    if recorded.type == "StepReopened" and data.get("step") == "registration" and after.rules >= 2:
         # Registration is the engine's: reopened (after a NIK mismatch the registry may since have
         # corrected), it asks Dukcapil and SIAPkerja again, under new idempotency keys.
         out.append(Effect(kind="register", key=f"{jid}:registration:{recorded.seq}", step="registration"))

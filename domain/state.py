@@ -46,6 +46,7 @@ class JourneyState(BaseModel):
     occupation: str | None = None
     sector: str | None = None
     policy: Policy
+    rules: int = 1  # `domain.rules`: the engine's rules version, from JourneyStarted
 
     status: Literal["active", "ended"] = "active"
     outcome: str | None = None

@@ -25,6 +25,7 @@ def test_case_policy_values_come_from_the_environment(monkeypatch):
         ("PMI_CASE_FIRST_RESPONSE_HOURS", '{"kidnapping": 2}'),
         ("PMI_CASE_FIRST_RESPONSE_HOURS", '{"fraud": -1}'),
         ("PMI_CASE_UNREACHABLE_DAYS", "0"),
+        ("PMI_CONTRACT_DEFAULT_MONTHS", "72"),
     ],
 )
 def test_a_policy_value_that_cannot_work_is_refused_at_start_up(monkeypatch, name, value):

@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import case_rules
+    from domain import case_rules, rules
     from domain.case_events import CaseState, evolve_case
     from domain.contracts import (
         ActivityName,
@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import effects
     from workflows.journey import refusal
 
+CASE_RULES_2 = "case-rules-2"
 RRT_CHANNEL = "rapid-response-team"
 ALERT_CALL = effects.external_call()
 
@@ -52,7 +53,9 @@ class ProtectionCaseWorkflow:
     @workflow.run
     async def run(self, start: StartCase) -> dict[str, Any]:
         if self._state is None:
-            self._commit(case_rules.open_case(start, workflow.now()))
+            # Cases recorded before the rules were versioned replay under the legacy ones.
+            version = rules.CURRENT if workflow.patched(CASE_RULES_2) else rules.LEGACY
+            self._commit(case_rules.open_case(start, workflow.now(), version))
         while True:
             deadline = case_rules.next_case_deadline(self.state)
             timeout = (
@@ -85,6 +88,9 @@ class ProtectionCaseWorkflow:
 
     def _settle(self) -> None:
         """Record every deadline that has passed by now, in order (a missed first response, then waits)."""
+        if self.state.rules < 2:  # legacy: one batch per wake-up
+            self._commit(case_rules.settle_case(self.state, workflow.now()))
+            return
         for _ in range(10):
             due = case_rules.settle_case(self.state, workflow.now())
             if not due:
@@ -141,9 +147,14 @@ class ProtectionCaseWorkflow:
                 **effects.external_call(),
             )
         except ActivityError as exc:
-            # BPJS refused the claim (outages are retried for ever): the supervisors must file it by hand.
+            if s.rules < 2:
+                raise
+            # BPJS refused the claim (outages are retried for ever): the supervisors file it by hand,
+            # and the journey still ends, as deceased, without a claim reference.
             text = f"BPJS refused the death claim of case {s.case_id}: {exc.cause or exc}. File it by hand."
             await self._post(f"bp3mi-{s.province_code}-supervisors", text, f"{key}:death-claim-refused")
+            change = CaseChange(case_id=s.case_id, case_type=s.case_type, status=s.status, effect="remains_repatriated")
+            await self._tell_journey(change)
             return
         self._commit(case_rules.death_claim(claim.claim_ref))
         change = CaseChange(
@@ -189,7 +200,8 @@ class ProtectionCaseWorkflow:
         # Deadlines that passed before this action are recorded first: an update can be handled in
         # the same activation as the timer that fired for it (a worker that was behind), and a
         # first response given after its deadline is still a missed one, escalated.
-        self._settle()
+        if self.state.rules >= 2:
+            self._settle()
         self._commit(self._decide(cmd))
         self._settle()
         return case_rules.case_view(self.state)

@@ -163,7 +163,7 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
                 ActivityName.ISSUE_EPMI, _call(state, effect), result_type=EpmiIssued, **external_call()
             )
             return decide.external_request("siskop2mi", "pre_departure_orientation", epmi.epmi_id)
-        if effect.kind == "release_quota":
+        if effect.kind == "release_quota" and (state.job_order_id or state.rules >= 2):
             # The store gives back whatever unit the journey holds; the id is for the record.
             held = effect.params.get("job_order_id") or state.job_order_id or ""
             request = QuotaRequest(journey_id=state.journey_id, job_order_id=held)

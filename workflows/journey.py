@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import decide, employment, integrations, protection, timeline
+    from domain import decide, employment, integrations, protection, rules, timeline
     from domain.contracts import (
         AppendEvents,
         CaseChange,
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 
+JOURNEY_RULES_2 = "journey-rules-2"
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
 NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
@@ -62,14 +63,18 @@ class JourneyWorkflow:
     @workflow.run
     async def run(self, start: StartJourney) -> dict[str, Any]:
         if self._state is None:
-            self._commit(decide.start(start))
+            # Journeys recorded before the rules were versioned replay under the legacy ones.
+            self._commit(decide.start(start, rules.CURRENT if workflow.patched(JOURNEY_RULES_2) else rules.LEGACY))
             refused = decide.registration_refusal(self.state)
             if refused:
                 self._commit(decide.registration_result(self.state, None, refused))
             else:
                 self._effects.append(Effect(kind="register", key=f"{start.journey_id}:registration"))
         for message in self._early:
-            self._commit(self._integration(message))
+            if self.state.rules >= 2:
+                self._commit(self._integration(message))
+            else:
+                self._commit(integrations.integration(self.state, message, workflow.now()))
         self._early.clear()
         while True:
             await self._wait_for_work()
@@ -78,11 +83,10 @@ class JourneyWorkflow:
             await self._flush()
             if self.state.status == "ended" and not self._busy():
                 if not await self._may_reopen():
-                    # What came in while the journey waited to be reopened is stored before it closes.
-                    await self._drain()
                     for effect in closing_effects(self.state):
                         self._commit(await effects.run(lambda: self.state, effect))
-                    await self._flush()
+                    if self.state.rules >= 2:  # legacy journeys closed without storing the window's events
+                        await self._flush()
                     return journey_view(self.state)
             elif self._should_continue_as_new():
                 await self._drain()
@@ -123,10 +127,28 @@ class JourneyWorkflow:
         if self.state.outcome != "medically_unfit":
             return False
         window = timedelta(days=self.state.policy.unfit_reopen_window_days)
-        try:
-            await workflow.wait_condition(lambda: self.state.status == "active", timeout=window)
-        except TimeoutError:
-            return False
+        if self.state.rules < 2:
+            try:
+                await workflow.wait_condition(lambda: self.state.status == "active", timeout=window)
+            except TimeoutError:
+                return False
+            return True
+        # Meanwhile, what comes in is stored at once, and all of it before the journey closes.
+        closes_at = workflow.now() + window
+        while self.state.status != "active":
+            left = (closes_at - workflow.now()).total_seconds()
+            if left <= 0:
+                await self._drain()
+                return self.state.status == "active"  # a reopen may have come in while draining
+            try:
+                await workflow.wait_condition(
+                    lambda: self.state.status == "active" or bool(self._outbox or self._effects),
+                    timeout=timedelta(seconds=left),
+                )
+            except TimeoutError:
+                continue
+            self._launch_effects()
+            await self._flush()
         return True
 
     def _should_continue_as_new(self) -> bool:
@@ -238,7 +260,7 @@ class JourneyWorkflow:
             except DomainError as exc:
                 # Give back what this call took; a unit held already belongs to the call that took it
                 # (two concurrent completions: the one that lost must not release the winner's unit).
-                if not quota.already_held:
+                if not quota.already_held or self.state.rules < 2:
                     key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
                     self._effects.append(Effect(kind="release_quota", key=key, params={"job_order_id": job_order_id}))
                 raise refusal(exc) from None

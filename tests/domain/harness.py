@@ -22,6 +22,7 @@ from domain.decide import Emitted
 from domain.evolve import evolve
 from domain.policy import Policy
 from domain.reactions import Effect, reactions
+from domain.rules import CURRENT
 from domain.state import JourneyState
 from domain.steps import ACTIONABLE
 
@@ -111,6 +112,7 @@ class Journey:
         register: bool = True,
         nik_refusal: str | None = None,
         province_code: str = "33",
+        rules: int = CURRENT,
     ) -> None:
         self.now = now
         self.state: JourneyState | None = None
@@ -130,7 +132,7 @@ class Journey:
             actor=OFFICER,
             policy=policy or Policy(),
         )
-        self.commit(decide.start(start))
+        self.commit(decide.start(start, rules))
         refusal = decide.registration_refusal(self.s)
         if refusal:
             self.commit(decide.registration_result(self.s, None, refusal))

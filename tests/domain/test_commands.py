@@ -4,6 +4,8 @@ import pytest
 
 from domain.contracts import SYSTEM, Actor
 from domain.errors import DomainError, EvidenceInvalid, Forbidden, InvalidTransition, NotFound
+from domain.evolve import fold
+from domain.rules import LEGACY
 from tests.domain.harness import OFFICER, SUPERVISOR, new
 
 ADMIN = Actor(sub="admin-1", role="admin")
@@ -163,6 +165,14 @@ def test_reopening_a_step_locks_again_the_steps_it_had_unlocked():
     assert j.step("passport") == "locked"
     j.complete("family_consent")
     assert j.step("passport") == "available"
+
+
+def test_a_journey_under_the_legacy_rules_keeps_them_and_its_fold_agrees():
+    j = new(rules=LEGACY)
+    j.complete("family_consent")
+    j.act("family_consent", "reopen", reason="wrong village", actor=SUPERVISOR)
+    assert j.s.rules == LEGACY and j.step("passport") == "available"  # rules 1 did not relock
+    assert fold(j.events) == j.s  # the auditor's fold follows the rules the journey started under
 
 
 def test_a_reopened_document_verification_must_be_done_again_before_orientation_and_departure():

@@ -1,8 +1,14 @@
 """Old journeys must still replay on today's code (STYLE 12). Recorded histories live in
 `tests/workflows/histories/`; a change that alters a workflow's commands without
 `workflow.patched` makes this fail. Record new ones with `PMI_RECORD_HISTORIES=1`; before that,
-rename the current files after what they still cover (`*_remote_quota.json` are journeys recorded
-before the job-order unit was taken by a local activity, the `quota-local-activity` patch)."""
+rename the current files after what they still cover:
+
+- `*_remote_quota.json`: before the `quota-local-activity` patch (the job-order unit as a remote activity);
+- `*_before_employment_sms.json`, `*_before_no_sms_about_a_death.json`: before those SMS patches;
+- `*_before_rules_2.json` and `legacy_*.json`: journeys and cases under the legacy rules (`domain.rules`,
+  patches `journey-rules-2` / `case-rules-2`). The `legacy_*` ones were recorded on the code of commit
+  0f40d65 in the situations rules 2 change: a reopened registration, a reopened step with dependents, a
+  case resolved while waiting, a signal during the unfit window, a departure recorded after the lapse."""
 
 import json
 import os
