@@ -1,7 +1,7 @@
 """`evolve(state, event) -> state`: the one fold used by the workflow, the read model and the auditor."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
 
@@ -96,6 +96,15 @@ def _step_completed(s: JourneyState, e: ev.StepCompleted, r: NewEvent) -> None:
         s.employer_name = e.evidence.get("employer_name")
     if e.step == "job_selection" and "job_order_id" in e.evidence:
         s.job_order_id = e.evidence["job_order_id"]
+    if e.step == "departure" and s.rules >= 2:
+        # A check that lapsed after the worker had left served its purpose: it is completed, not
+        # expired (and no longer offered as a step to redo).
+        medical = s.steps.get("medical_check")
+        departed_at = datetime.fromisoformat(str(e.evidence["departed_at"]))
+        if departed_at.tzinfo is None:
+            departed_at = departed_at.replace(tzinfo=UTC)
+        if medical and medical.state == EXPIRED and medical.valid_until and departed_at <= medical.valid_until:
+            medical.state, medical.reason = COMPLETED, None
     if e.source_event:
         s.held_evidence = [h for h in s.held_evidence if f"{h.source}/{h.event_id}" != e.source_event]
 

@@ -351,6 +351,7 @@ def test_a_departure_made_before_the_lapse_but_recorded_after_it_is_accepted():
     )
     assert j.step("departure") == "completed" and j.s.phase == "placement"
     assert "document_expired" not in j.s.flags  # it lapsed after the worker had left
+    assert j.step("medical_check") == "completed" and "medical_check" not in j.s.available_steps()
 
 
 def test_departure_with_a_waived_medical_check_is_allowed():
