@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError, invalid, not_found, validation_error
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.container import Services
-from api.services.journey_access import JOURNEY_ID
+from api.services.journey_access import JOURNEY_ID, stale_claim
 from domain import signatures
 from domain.contracts import IntegrationEvent
 from domain.errors import EvidenceInvalid
@@ -59,6 +59,9 @@ async def _resolve(services: Services, event: IntegrationEventIn) -> str:
     """The journey the event is for: by id (it must exist) or by the NIK's active journey."""
     if event.nik is not None:
         journey_id = await services.identity.find(nik_hash(event.nik, services.settings.nik_hash_key))
+        if journey_id and await stale_claim(services, journey_id):
+            await services.identity.release(journey_id)  # ended unfit, and its workflow has closed
+            journey_id = None
         if not journey_id:
             raise not_found("No active journey for this NIK")
         return journey_id

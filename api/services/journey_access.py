@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
@@ -102,3 +102,19 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
         scheme = scheme or state.get("scheme")
     caller.check_journey_region(province)
     return JourneyRef(journey_id, handle, province, scheme)
+
+
+async def stale_claim(services: Services, journey_id: str) -> bool:
+    """A journey ended as medically_unfit holds its NIK while a supervisor may reopen it, that is while
+    its workflow still runs; once the workflow has closed, the claim is stale."""
+    doc = await services.read_model.get(journey_id)
+    if not doc or doc.get("status") != "ended" or doc.get("outcome") != "medically_unfit":
+        return False
+    client = await services.temporal.client()
+    try:
+        description = await client.get_workflow_handle(journey_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # closed long ago and past its retention
+            return True
+        raise
+    return description.status != WorkflowExecutionStatus.RUNNING

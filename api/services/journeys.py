@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from temporalio.client import WorkflowExecutionStatus
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -19,7 +18,7 @@ from api.auth import Caller
 from api.errors import ApiError, invalid
 from api.schemas.journeys import StartJourneyIn
 from api.services.container import Services
-from api.services.journey_access import find_journey, query_state
+from api.services.journey_access import find_journey, query_state, stale_claim
 from domain import decide
 from domain.contracts import StartJourney, WorkerProfile
 from domain.evolve import evolve
@@ -89,22 +88,6 @@ def _initial_search_attributes(body: StartJourneyIn) -> TypedSearchAttributes:
     return TypedSearchAttributes(pairs)
 
 
-async def _past_its_reopen_window(services: Services, journey_id: str) -> bool:
-    """A journey ended as medically_unfit holds its NIK while a supervisor may reopen it, that is while
-    its workflow still runs; once the workflow has closed, the claim is stale."""
-    doc = await services.read_model.get(journey_id)
-    if not doc or doc.get("status") != "ended" or doc.get("outcome") != "medically_unfit":
-        return False
-    client = await services.temporal.client()
-    try:
-        description = await client.get_workflow_handle(journey_id).describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:  # closed long ago and past its retention
-            return True
-        raise
-    return description.status != WorkflowExecutionStatus.RUNNING
-
-
 async def start_journey(services: Services, caller: Caller, body: StartJourneyIn) -> dict[str, Any]:
     """Claim the NIK, put the personal data in the vault, start the workflow; 201 with the journey."""
     caller.check_province_for_write(body.worker.province_code)
@@ -115,7 +98,7 @@ async def start_journey(services: Services, caller: Caller, body: StartJourneyIn
     # The claim is atomic in the store: of two concurrent starts for one NIK exactly one wins.
     hashed = nik_hash(body.worker.nik, settings.nik_hash_key)
     existing = await services.identity.claim(hashed, journey_id)
-    if existing and await _past_its_reopen_window(services, existing):
+    if existing and await stale_claim(services, existing):
         await services.identity.release(existing)
         existing = await services.identity.claim(hashed, journey_id)
     if existing:

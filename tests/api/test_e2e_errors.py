@@ -130,6 +130,9 @@ async def test_a_journey_ended_unfit_holds_its_nik_until_its_workflow_closes(sta
     assert err(r, 409, "ACTIVE_JOURNEY_EXISTS")["journey_id"] == jid
     # Once its workflow has closed (here: terminated; normally the 30-day window ends), the NIK is free.
     await stack.client.get_workflow_handle(jid).terminate("test: the reopen window is over")
+    by_nik = {**event(jid, "passport.issued", {"passport_no": "C1234567", "expires_at": "2031-01-01"}), "nik": nik}
+    del by_nik["journey_id"]
+    err(await stack.webhook("imigrasi", by_nik), 404, "NOT_FOUND")  # not kept for a closed journey
     r = await stack.api.post("/v1/journeys", json=start_body(nik, None, "G2G"), headers=stack.auth())
     assert r.status_code == 201, r.text
 
