@@ -1,11 +1,18 @@
 """What the activity tests share: a stand-in PII vault and reads of the simulator's ledger."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 import httpx
+import pytest
+from temporalio.exceptions import ApplicationError
 
+from activities.retry import GOV_UNAVAILABLE
 from store.pii import WorkerPii
+
+T = TypeVar("T")
 
 if "family_phone" in WorkerPii.model_fields:
     VaultRecord = WorkerPii
@@ -49,3 +56,21 @@ async def effects_for(sim: httpx.AsyncClient, system: str, key: str) -> int:
 async def calls_for(sim: httpx.AsyncClient, system: str, key: str) -> list[dict]:
     """Every call `system` received with `key`, oldest first."""
     return (await sim.get("/_calls", params={"system": system, "idempotency_key": key})).json()
+
+
+async def through_two_outages(sim: httpx.AsyncClient, system: str, key: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call` (an activity with one input) the way Temporal retries it through two injected
+    outages of `system`: two retryable failures, then an answer, then the same answer again for a
+    late retry. Checks the system acted once; returns the answer."""
+    await sim.put(f"/_config/{system}", json={"fail_next": 2})
+    for _ in range(2):
+        with pytest.raises(ApplicationError) as failed:
+            await call()
+        assert failed.value.type == GOV_UNAVAILABLE and not failed.value.non_retryable
+    first = await call()
+    again = await call()
+    assert first == again
+    assert await effects_for(sim, system, key) == 1
+    statuses = [c["status_code"] for c in await calls_for(sim, system, key)]
+    assert statuses == [503, 503, 200, 200]
+    return first

@@ -18,27 +18,18 @@ from activities.notify import NO_PHONE, NotifyActivities
 from activities.retry import GOV_REJECTED, GOV_UNAVAILABLE, PII_MISSING
 from activities.siskop2mi import Siskop2miActivities
 from domain.contracts import JourneyCall, SmsMessage
-from tests.activities.harness import calls_for, effects_for
+from tests.activities.harness import calls_for, effects_for, through_two_outages
 
 env = ActivityEnvironment()
 
 
 async def test_an_outage_is_retried_and_the_enrolment_happens_once(gov_client, sim, vault, new_key):
-    await sim.put("/_config/bpjs", json={"fail_next": 2})
     call = JourneyCall(journey_id=vault.add(), idempotency_key=new_key("social_security"))
     activities = BpjsActivities(gov_client)
-
-    for _ in range(2):
-        with pytest.raises(ApplicationError) as failed:
-            await env.run(activities.request_enrolment, call)
-        assert failed.value.type == GOV_UNAVAILABLE and not failed.value.non_retryable
-    first = await env.run(activities.request_enrolment, call)
-    again = await env.run(activities.request_enrolment, call)
-
-    assert first == again and first.reference.startswith("BPJS-ENR-")
-    assert await effects_for(sim, "bpjs", call.idempotency_key) == 1
-    statuses = [c["status_code"] for c in await calls_for(sim, "bpjs", call.idempotency_key)]
-    assert statuses == [503, 503, 200, 200]
+    first = await through_two_outages(
+        sim, "bpjs", call.idempotency_key, lambda: env.run(activities.request_enrolment, call)
+    )
+    assert first.reference.startswith("BPJS-ENR-")
 
 
 async def test_random_failures_never_cause_a_second_registration(gov_client, sim, vault, new_key):
