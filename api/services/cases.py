@@ -17,11 +17,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
 
 from api.auth import SUPERVISORS, Caller
-from api.errors import ApiError, forbidden, invalid, not_found
+from api.errors import ApiError, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services.container import Services
 from api.services.journey_access import find_journey
-from api.services.journeys import stream_page
+from api.services.journeys import read_model_page, stream_page
 from domain.case_rules import SUPERVISOR_ACTIONS
 from domain.contracts import CaseCommand, OpenCase
 from store.cases import CaseFilters
@@ -136,12 +136,7 @@ async def list_cases(
     services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """Cases from the read model, limited to the caller's region; `overdue=true` is the supervisor's queue."""
-    flt = CaseFilters(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
-    try:
-        items, next_cursor = await services.cases.list(flt, limit, cursor)
-    except ValueError as exc:
-        raise invalid(["cursor"], "The cursor is not valid") from exc
-    return {"items": items, "next_cursor": next_cursor}
+    return await read_model_page(services.cases, CaseFilters, caller, filters, limit, cursor)
 
 
 async def case_action(

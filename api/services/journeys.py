@@ -187,9 +187,16 @@ async def list_journeys(
     services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """Journeys from the read model, limited to the caller's region."""
-    flt = JourneyFilters(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
+    return await read_model_page(services.read_model, JourneyFilters, caller, filters, limit, cursor)
+
+
+async def read_model_page(
+    model: Any, filters_type: type, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """One page of a read model's list (journeys or cases): the filters given, within the caller's region."""
+    flt = filters_type(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
     try:
-        items, next_cursor = await services.read_model.list(flt, limit, cursor)
+        items, next_cursor = await model.list(flt, limit, cursor)
     except ValueError as exc:
         raise invalid(["cursor"], "The cursor is not valid") from exc
     return {"items": items, "next_cursor": next_cursor}
