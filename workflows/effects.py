@@ -66,6 +66,14 @@ async def take_quota(state: JourneyState, job_order_id: str) -> QuotaResult:
     return await workflow.execute_activity(ActivityName.TAKE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
 
 
+# Requests an available step makes to a system, which acknowledges them with a reference:
+# effect kind -> (activity, system, step).
+_REQUESTS = {
+    "passport_recommendation": (ActivityName.REQUEST_PASSPORT_RECOMMENDATION, "imigrasi", "passport"),
+    "bpjs_enrolment": (ActivityName.REQUEST_BPJS_ENROLMENT, "bpjs", "social_security"),
+}
+
+
 def _call(state: JourneyState, effect: Effect) -> JourneyCall:
     return JourneyCall(
         journey_id=state.journey_id,
@@ -142,22 +150,12 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
     try:
         if effect.kind == "register":
             return await _register(current, effect)
-        if effect.kind == "passport_recommendation":
+        if effect.kind in _REQUESTS:
+            activity, system, step = _REQUESTS[effect.kind]
             ack = await workflow.execute_activity(
-                ActivityName.REQUEST_PASSPORT_RECOMMENDATION,
-                _call(state, effect),
-                result_type=RequestAcknowledged,
-                **external_call(),
+                activity, _call(state, effect), result_type=RequestAcknowledged, **external_call()
             )
-            return decide.external_request("imigrasi", "passport", ack.reference)
-        if effect.kind == "bpjs_enrolment":
-            ack = await workflow.execute_activity(
-                ActivityName.REQUEST_BPJS_ENROLMENT,
-                _call(state, effect),
-                result_type=RequestAcknowledged,
-                **external_call(),
-            )
-            return decide.external_request("bpjs", "social_security", ack.reference)
+            return decide.external_request(system, step, ack.reference)
         if effect.kind == "issue_epmi":
             epmi = await workflow.execute_activity(
                 ActivityName.ISSUE_EPMI, _call(state, effect), result_type=EpmiIssued, **external_call()
