@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     # Timeout of one HTTP call to an external system (activity retries are in activities/retry.py).
     http_timeout_seconds: float = 10.0
 
+    # Deadlines on the API's dependencies: past them the answer is 503 UNAVAILABLE with Retry-After.
+    # The database: connecting, waiting for a pooled connection, one PostgreSQL statement.
+    database_timeout_seconds: float = Field(default=10.0, gt=0)
+    # One call to Temporal (start, describe, query, signal, list, history).
+    temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A whole workflow update, from sending it to its result (no worker answering: 503 after this).
+    temporal_update_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Retry-After of a 503.
+    retry_after_seconds: int = Field(default=2, ge=1)
+
     # Policy (DOMAIN.md *(policy)* values).
     medical_validity_months: int = 3
     arrival_report_due_days: int = 30

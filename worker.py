@@ -78,7 +78,7 @@ async def main() -> None:
 
     settings = get_settings()
     configure_logging(settings, "worker")
-    engine = create_engine(settings.db_url)
+    engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.db_url)
+        engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
         temporal = TemporalGateway(settings, client=temporal_client)
         temporal.connect_in_background()
         app.state.services = build_services(settings, engine, temporal)

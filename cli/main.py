@@ -37,7 +37,7 @@ async def _seed(settings: Settings) -> dict:
     from store.db import create_engine
     from store.reference import ReferenceData
 
-    engine = create_engine(settings.db_url)
+    engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
     try:
         return await ReferenceData(engine).seed()
     finally:

@@ -20,6 +20,9 @@ from sqlalchemy.pool import StaticPool
 
 # Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a caller waits for the database before it counts as down (API.md: 503 within a deadline):
+# connecting, waiting for a pooled connection, and (PostgreSQL) one statement. `PMI_DATABASE_TIMEOUT_SECONDS`.
+DEFAULT_TIMEOUT_SECONDS = 10.0
 
 _engine: AsyncEngine | None = None
 
@@ -43,32 +46,41 @@ def ensure_sqlite_dir(url: str | URL) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str | URL, **kwargs) -> AsyncEngine:
+def create_engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, **kwargs) -> AsyncEngine:
     """An async engine for `url`.
 
     SQLite: WAL (readers do not block the writer), foreign keys on, a busy timeout, and
     transactions begun by the store itself so that writes can take the lock up front
     (`BEGIN IMMEDIATE`, see `write_tx`). PostgreSQL: a bounded, pre-pinged pool; a `search_path`
     query parameter (`...?search_path=pmi`) puts the store in that schema.
+    `timeout_seconds` bounds every wait on the database (connect, pool checkout, a PostgreSQL
+    statement), so an unreachable or hanging server is an error within that deadline, not a hang.
     Extra keyword arguments go to `create_async_engine`.
     """
     if is_sqlite(url):
         ensure_sqlite_dir(url)
         if sqlite_path(url) is None:
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            kwargs.setdefault("pool_timeout", timeout_seconds)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, in_memory=sqlite_path(url) is None)
         return engine
     u = make_url(url)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if u.get_backend_name() == "postgresql":
+        # asyncpg waits 60 s to connect and forever for a statement unless told otherwise.
+        connect_args.setdefault("timeout", timeout_seconds)
+        connect_args.setdefault("command_timeout", timeout_seconds)
     if "search_path" in u.query:
         # asyncpg takes no such URL parameter; it becomes a server setting of every connection.
-        connect_args = dict(kwargs.pop("connect_args", {}))
         settings = dict(connect_args.get("server_settings", {}))
         settings["search_path"] = u.query["search_path"]
         connect_args["server_settings"] = settings
-        kwargs["connect_args"] = connect_args
         url = u.difference_update_query(["search_path"])
+    kwargs["connect_args"] = connect_args
+    kwargs.setdefault("pool_timeout", timeout_seconds)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
