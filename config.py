@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     temporal_update_timeout_seconds: float = Field(default=10.0, gt=0)
     # Retry-After of a 503.
     retry_after_seconds: int = Field(default=2, ge=1)
+    # Concurrent requests with one Idempotency-Key wait this long for the first one's answer (then 409
+    # IDEMPOTENCY_IN_PROGRESS); a key still in flight after the lease is taken over (its request died).
+    idempotency_wait_seconds: float = Field(default=15.0, gt=0)
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    # /readyz: a worker counts as alive when it polled the task queue this recently (a long poll
+    # lasts about a minute, so less than that reports a healthy idle worker as gone).
+    ready_worker_seconds: float = Field(default=90.0, gt=0)
 
     # Policy (DOMAIN.md *(policy)* values).
     medical_validity_months: int = 3

@@ -41,7 +41,16 @@ async def get_idempotency(
         canonical = raw.decode("utf-8", "replace")
     body_hash = hashlib.sha256(canonical.encode()).hexdigest()
     scope = f"{caller.sub} {request.method} {request.url.path}"
-    return Idempotency(services.idempotency, scope, idempotency_key, body_hash)
+    settings = services.settings
+    return Idempotency(
+        services.idempotency,
+        scope,
+        idempotency_key,
+        body_hash,
+        wait_seconds=settings.idempotency_wait_seconds,
+        lease_seconds=settings.idempotency_lease_seconds,
+        retry_after=settings.retry_after_seconds,
+    )
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -3,6 +3,11 @@
 Every error body is `{"error": {"code": "UPPER_SNAKE", "message": "...", ...extra}}`.
 Validation errors list the bad fields' paths but never the submitted values, and an
 unexpected exception answers 500 with a request id, never with its own text.
+
+A dependency that is down or too slow is not unexpected: the database (a connection, pool or
+operational error, or its deadline), Temporal (any RPC failure but "not found", a client-side
+deadline) and no worker answering within the update deadline all answer 503 `UNAVAILABLE` with
+`Retry-After`, so a client knows to try again (with the same `Idempotency-Key` for a change).
 """
 
 from typing import Any
@@ -12,8 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -50,11 +56,9 @@ STATUS_CODES = {
     503: "UNAVAILABLE",
 }
 
-_UNAVAILABLE_RPC = {
-    RPCStatusCode.UNAVAILABLE,
-    RPCStatusCode.DEADLINE_EXCEEDED,
-    RPCStatusCode.RESOURCE_EXHAUSTED,
-}
+# Database errors that are the code's own fault (a constraint, bad SQL, a value the column refuses):
+# these stay 500. Every other DBAPI error is the database being unreachable, failing or too slow.
+_DATABASE_BUGS = (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataError)
 
 
 class ApiError(Exception):
@@ -84,8 +88,26 @@ def invalid(fields: list[str], message: str = "The request is not valid") -> Api
     return ApiError(422, "VALIDATION_ERROR", message, fields=fields)
 
 
-def unavailable(message: str = "The workflow service is unavailable; try again") -> ApiError:
-    return ApiError(503, "UNAVAILABLE", message)
+def unavailable(message: str = "The workflow service is unavailable; try again", **extra: Any) -> ApiError:
+    """503 `UNAVAILABLE`; the error handler adds `Retry-After`."""
+    return ApiError(503, "UNAVAILABLE", message, **extra)
+
+
+def dependency_down(exc: BaseException) -> ApiError | None:
+    """503 for an outage of a dependency (which one goes in `dependency`), None for anything else."""
+    if isinstance(exc, sa_exc.DBAPIError) and not isinstance(exc, _DATABASE_BUGS):
+        return unavailable("The database is unavailable; try again", dependency="database")
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):  # pool checkout, lost connection
+        return unavailable("The database is unavailable; try again", dependency="database")
+    if isinstance(exc, RPCTimeoutOrCancelledError):
+        return unavailable("The workflow service did not answer in time; try again", dependency="temporal")
+    if isinstance(exc, RPCError) and exc.status != RPCStatusCode.NOT_FOUND:
+        return unavailable(dependency="temporal")
+    if isinstance(exc, TimeoutError):  # a deadline of ours (`within_deadline`, `asyncio.timeout`)
+        return unavailable("A dependency did not answer in time; try again")
+    if isinstance(exc, OSError):  # refused or reset connections (asyncpg raises them unwrapped)
+        return unavailable("A dependency is unreachable; try again")
+    return None
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -136,7 +158,7 @@ def as_api_error(exc: BaseException) -> ApiError | None:
         return validation_error(exc.errors())
     if isinstance(exc, WorkflowQueryFailedError):
         # The journey exists but its state could not be read just now (no worker answered).
-        return unavailable("The journey's state is not available right now; try again")
+        return unavailable("The journey's state is not available right now; try again", dependency="worker")
     if isinstance(exc, WorkflowUpdateFailedError):
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -150,12 +172,11 @@ def as_api_error(exc: BaseException) -> ApiError | None:
             return from_application_error(exc)
         except ApplicationError:
             return None
-    if isinstance(exc, RPCError):
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return not_found("Journey not found")
-        if exc.status in _UNAVAILABLE_RPC:
-            return unavailable()
-        return None
+    if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
+        return not_found("Journey not found")
+    down = dependency_down(exc)
+    if down is not None:
+        return down
     if isinstance(exc, StarletteHTTPException):
         code = STATUS_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
@@ -165,9 +186,13 @@ def as_api_error(exc: BaseException) -> ApiError | None:
     return None
 
 
-def error_response(err: ApiError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 and err.code == "UNAUTHENTICATED" else None
-    return JSONResponse(err.body(), status_code=err.status, headers=headers)
+def error_response(err: ApiError, retry_after: int = 2) -> JSONResponse:
+    headers = {}
+    if err.status == 401 and err.code == "UNAUTHENTICATED":
+        headers["WWW-Authenticate"] = "Bearer"
+    if "retry_after" in err.extra or err.status in (429, 503):
+        headers["Retry-After"] = str(err.extra.pop("retry_after", retry_after))
+    return JSONResponse(err.body(), status_code=err.status, headers=headers or None)
 
 
 def _request_id(request: Request) -> str | None:
@@ -178,9 +203,14 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     err = as_api_error(exc)
     if err is not None:
         if err.status >= 500:
-            log.warning("request_unavailable", code=err.code, error_type=type(exc).__name__)
+            log.warning(
+                "request_unavailable",
+                code=err.code,
+                dependency=err.extra.get("dependency"),
+                error_type=type(exc).__name__,
+            )
             err.extra.setdefault("request_id", _request_id(request))
-        return error_response(err)
+        return error_response(err, request.app.state.settings.retry_after_seconds)
     return await _handle_unexpected(request, exc)
 
 
@@ -204,6 +234,12 @@ def install(app: FastAPI) -> None:
         WorkflowQueryFailedError,
         ApplicationError,
         RPCError,
+        # Dependency outages, registered by type so they are answered as 503s and not re-raised as
+        # unhandled errors (which the server would log with a traceback as a crash).
+        sa_exc.SQLAlchemyError,
+        RPCTimeoutOrCancelledError,
+        TimeoutError,
+        OSError,
     ):
         app.add_exception_handler(exc_type, _handle)
     app.add_exception_handler(Exception, _handle)

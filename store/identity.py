@@ -49,6 +49,16 @@ class ActiveJourneys:
         async with write_tx(self._engine) as conn:
             await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == journey_id))
 
+    async def claimed_at(self, journey_id: str) -> str | None:
+        """When `journey_id` claimed its NIK (store time text), or None when it holds none."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(active_journeys.c.claimed_at).where(active_journeys.c.journey_id == journey_id)
+                )
+            ).first()
+        return row.claimed_at if row else None
+
     async def find(self, nik_hash: str) -> str | None:
         """The active journey of that NIK, or None."""
         async with self._engine.connect() as conn:

@@ -47,7 +47,9 @@ _CHANGE_ERRORS = {
 async def start_journey(
     body: StartJourneyIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
 ) -> JSONResponse:
-    return await idem.run(lambda _: journeys.start_journey(services, caller, body), status_code=201)
+    return await idem.run(
+        lambda request_id: journeys.start_journey(services, caller, body, request_id), status_code=201
+    )
 
 
 @router.get("", summary="List journeys (read model, your region)", response_model=Page)

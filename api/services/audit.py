@@ -7,20 +7,22 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from temporalio.client import WorkflowHistory
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
 from api.auth import Caller
-from api.errors import invalid, not_found
+from api.errors import ApiError, invalid, not_found
 from api.services.container import Services
-from api.services.journey_access import find_journey, query_state
+from api.services.journey_access import find_in_store, query_state
 from domain.contracts import NewEvent
 from domain.evolve import fold
 from domain.view import journey_view
 from workflows.client import DATA_CONVERTER
 
 log = structlog.get_logger(__name__)
+# Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
+TEMPORAL_DOWN = (RPCError, RPCTimeoutOrCancelledError, TimeoutError, ApiError)
 
 
 def _recorded(documents: list[dict[str, Any]]) -> list[NewEvent]:
@@ -38,7 +40,7 @@ async def state_at(
     """The journey exactly as it stood after event `seq`, or at time `as_of`: a fold of its events."""
     if (as_of is None) == (seq is None):
         raise invalid(["as_of", "seq"], "Give exactly one of as_of or seq")
-    await find_journey(services, caller, journey_id)
+    await find_in_store(services, caller, journey_id)
     documents = await services.events.read_all(journey_id)
     if seq is not None:
         if not documents or seq > documents[-1]["seq"]:
@@ -76,8 +78,10 @@ async def _case_documents(services: Services, journey_id: str) -> list[dict[str,
 
 
 async def verify(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
-    """Hash chain, deterministic replay of every recorded run, and fold-vs-live state."""
-    ref = await find_journey(services, caller, journey_id)
+    """Hash chain, deterministic replay of every recorded run, and fold-vs-live state. With Temporal
+    down the chain and the fold are still checked, against the last state the read model holds, and
+    the replay is `unavailable`."""
+    await find_in_store(services, caller, journey_id)
     ok, broken_at = await services.events.verify_chain(journey_id)
     replay, runs = "unavailable", 0
     try:
@@ -94,9 +98,9 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
                     replay = "nondeterministic"
         if not histories:
             replay = "unavailable"
-    except RPCError as exc:
-        log.warning("histories_unavailable", journey_id=journey_id, error=str(exc))
-    live = await _live_state(services, ref)
+    except TEMPORAL_DOWN as exc:
+        log.warning("histories_unavailable", journey_id=journey_id, error_type=type(exc).__name__)
+    live = await _live_state(services, journey_id)
     version = live.get("version", 0) if live else 0
     documents = await _caught_up(services, journey_id, version)
     # Compare like with like: the fold of exactly the events the live state had seen.
@@ -116,11 +120,15 @@ async def _iterate(histories: list[WorkflowHistory]):
         yield history
 
 
-async def _live_state(services: Services, ref) -> dict[str, Any] | None:
+async def _live_state(services: Services, journey_id: str) -> dict[str, Any] | None:
+    """The journey from its workflow; when the workflow is gone (retention) or Temporal is down, the
+    last state the workflow reported to the read model."""
     try:
-        return await query_state(ref.handle, wait_seconds=3)
-    except Exception:  # the workflow may be gone (retention): the read model holds its last state
-        return await services.read_model.get(ref.journey_id)
+        client = await services.temporal.client()
+        wait = min(3.0, services.settings.temporal_rpc_timeout_seconds)
+        return await query_state(client.get_workflow_handle(journey_id), wait_seconds=wait)
+    except (*TEMPORAL_DOWN, WorkflowQueryFailedError):
+        return await services.read_model.get(journey_id)
 
 
 async def _caught_up(services: Services, journey_id: str, version: int) -> list[dict[str, Any]]:
@@ -135,7 +143,7 @@ async def _caught_up(services: Services, journey_id: str, version: int) -> list[
 
 async def export(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
     """One JSON document: the journey, its events with hashes, its cases, and its workflow histories."""
-    ref = await find_journey(services, caller, journey_id)
+    await find_in_store(services, caller, journey_id)
     cases = []
     for case in await _case_documents(services, journey_id):
         cases.append({**case, "events": await services.events.read_all(case["case_id"])})
@@ -143,10 +151,10 @@ async def export(services: Services, caller: Caller, journey_id: str) -> dict[st
         histories = [
             {"workflow_id": h.workflow_id, "history": h.to_json_dict()} for h in await _histories(services, journey_id)
         ]
-    except RPCError:
+    except TEMPORAL_DOWN:
         histories = []
     return {
-        "journey": await _live_state(services, ref),
+        "journey": await _live_state(services, journey_id),
         "events": await services.events.read_all(journey_id),
         "cases": cases,
         "workflow_histories": histories,

@@ -3,31 +3,51 @@
 Scope is the caller's `sub` + method + path, so two callers (or two endpoints) never
 share a key. The same key with a different body is refused with 409
 `IDEMPOTENCY_KEY_REUSED`. The key (hashed with its scope) is also the Temporal
-update id, so an update retried while the first attempt is still running is
-deduplicated by Temporal itself.
+update id, so an update retried after a timeout on our side is deduplicated by
+Temporal itself: the retry gets the one update's result.
+
+Concurrent requests with one key: the first reserves the key and runs; the others wait
+for its answer and return it. One still in flight after `PMI_IDEMPOTENCY_WAIT_SECONDS`
+answers 409 `IDEMPOTENCY_IN_PROGRESS` with `Retry-After`. A reservation whose request
+died with its process is taken over once it is older than `PMI_IDEMPOTENCY_LEASE_SECONDS`.
 """
 
+import asyncio
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
 from api.errors import ApiError, as_api_error
+from store.idempotency import StoredKey
+from store.timefmt import format_time
 
-# Refusals that a concurrent request with the same key can cause (it claimed the NIK first): not
-# stored, so a retry replays that request's answer once it has been saved.
-_RACE_CODES = {"ACTIVE_JOURNEY_EXISTS"}
+POLL_SECONDS = 0.05
 
 
 class Idempotency:
     """One request's idempotency context (built by `api.deps.get_idempotency`)."""
 
-    def __init__(self, keys: Any, scope: str, key: str | None, body_hash: str) -> None:
+    def __init__(
+        self,
+        keys: Any,
+        scope: str,
+        key: str | None,
+        body_hash: str,
+        wait_seconds: float = 10.0,
+        lease_seconds: float = 60.0,
+        retry_after: int = 2,
+    ) -> None:
         self.keys = keys
         self.scope = scope
         self.key = key
         self.body_hash = body_hash
+        self.wait_seconds = wait_seconds
+        self.lease_seconds = lease_seconds
+        self.retry_after = retry_after
 
     @property
     def update_id(self) -> str | None:
@@ -39,35 +59,58 @@ class Idempotency:
     async def run(
         self, produce: Callable[[str | None], Awaitable[dict[str, Any]]], status_code: int = 200
     ) -> JSONResponse:
-        """Replay the stored answer for this key, or run `produce(update_id)` and store its answer.
+        """Replay the answer stored for this key, or reserve the key, run `produce(update_id)` and store
+        its answer.
 
-        Successful answers and deliberate refusals (4xx) are stored; 5xx are not, so a retry after
-        an outage runs again.
+        Successful answers and deliberate refusals (4xx) are stored; after a 5xx (an outage) the key is
+        released, so a retry runs again — with the same update id, so Temporal runs the update once.
         """
         if not self.key:
             return JSONResponse(await produce(None), status_code=status_code)
-        stored = await self.keys.get(self.scope, self.key)
+        stored = await self._reserve()
         if stored is not None:
-            body_hash, status, response = stored
-            if body_hash != self.body_hash:
+            return self._replay(stored)
+        try:
+            body = await produce(self.update_id)
+        except Exception as exc:
+            err = as_api_error(exc)
+            if err is not None and err.status < 500:
+                await self.keys.complete(self.scope, self.key, err.status, err.body())
+            else:
+                # Kept for the lease if the store is down too; the original error is the answer.
+                with contextlib.suppress(Exception):
+                    await self.keys.release(self.scope, self.key)
+            raise
+        await self.keys.complete(self.scope, self.key, status_code, body)
+        return JSONResponse(body, status_code=status_code)
+
+    async def _reserve(self) -> StoredKey | None:
+        """None once this request holds the key; the stored answer when another request gave one first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_seconds
+        while True:
+            stored = await self.keys.reserve(self.scope, self.key, self.body_hash)
+            if stored is None:
+                return None
+            if stored.body_hash != self.body_hash:
                 raise ApiError(
                     409,
                     "IDEMPOTENCY_KEY_REUSED",
                     "This Idempotency-Key was already used with a different request body",
                 )
-            return JSONResponse(response, status_code=status, headers={"Idempotent-Replayed": "true"})
-        try:
-            body = await produce(self.update_id)
-        except Exception as exc:
-            # A concurrent request with this key may have won (e.g. its start claimed the NIK
-            # first): answer what it answered.
-            stored = await self.keys.get(self.scope, self.key)
-            if stored is not None and stored[0] == self.body_hash:
-                return JSONResponse(stored[2], status_code=stored[1], headers={"Idempotent-Replayed": "true"})
-            err = as_api_error(exc)
-            if err is not None and err.status < 500 and err.code not in _RACE_CODES:
-                await self.keys.save(self.scope, self.key, self.body_hash, err.status, err.body())
-            raise
-        # When two requests race with one key the first saved wins; both have the same body.
-        await self.keys.save(self.scope, self.key, self.body_hash, status_code, body)
-        return JSONResponse(body, status_code=status_code)
+            if not stored.in_flight:
+                return stored
+            stale_before = format_time(datetime.now(UTC) - timedelta(seconds=self.lease_seconds))
+            if stored.created_at < stale_before and await self.keys.take_over(self.scope, self.key, stale_before):
+                return None
+            if loop.time() >= deadline:
+                raise ApiError(
+                    409,
+                    "IDEMPOTENCY_IN_PROGRESS",
+                    "A request with this Idempotency-Key is still in progress; retry to get its answer",
+                    retry_after=self.retry_after,
+                )
+            await asyncio.sleep(POLL_SECONDS)
+
+    def _replay(self, stored: StoredKey) -> JSONResponse:
+        return JSONResponse(stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})

@@ -3,12 +3,16 @@
 The journey's province and scheme are search attributes set when it starts, so
 `describe` (answered by the Temporal server alone) is enough for the region check;
 the read model and then the workflow query are fallbacks.
+
+Reads that need only the database (events, state as of, the chain part of verify, export) check
+the region against the read model instead (`find_in_store`), so they keep working while Temporal
+is down.
 """
 
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
@@ -17,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Caller
 from api.errors import ApiError, not_found
 from api.services.container import Services
+from store.timefmt import format_time
 from workflows import search_attributes as sa
 
 JOURNEY_ID = re.compile(r"^j_[0-9A-Za-z]{1,64}$")
@@ -24,10 +29,11 @@ JOURNEY_ID = re.compile(r"^j_[0-9A-Za-z]{1,64}$")
 
 @dataclass(frozen=True)
 class JourneyRef:
-    """A journey the caller may see: its workflow handle, province and scheme."""
+    """A journey the caller may see: its workflow handle (None when found in the store alone),
+    province and scheme."""
 
     journey_id: str
-    handle: WorkflowHandle[Any, Any]
+    handle: WorkflowHandle[Any, Any] | None
     province_code: str | None
     scheme: str | None
 
@@ -40,22 +46,24 @@ def _get(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-async def query_state(handle: WorkflowHandle[Any, Any], wait_seconds: float = 10.0) -> dict[str, Any]:
-    """The journey from the workflow itself. Right after start the first workflow task may not have run
-    yet, so a failed query is retried briefly."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
+async def query_state(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> dict[str, Any]:
+    """The journey from the workflow itself, within `wait_seconds` in all. Right after start the first
+    workflow task may not have run yet, so a failed query is retried until then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
     while True:
+        remaining = max(deadline - loop.time(), 0.05)
         try:
-            state = await handle.query("state", result_type=dict, rpc_timeout=timedelta(seconds=wait_seconds))
+            state = await handle.query("state", result_type=dict, rpc_timeout=timedelta(seconds=remaining))
             # Before its first event the workflow answers {"status": "starting"}: not yet a journey.
-            if state.get("status") != "starting" or asyncio.get_running_loop().time() >= deadline:
+            if state.get("status") != "starting" or loop.time() >= deadline:
                 return state
         except (WorkflowQueryFailedError, RPCError) as exc:
             if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
                 raise
-            if asyncio.get_running_loop().time() >= deadline:
+            if loop.time() >= deadline:
                 raise
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(min(0.2, max(deadline - loop.time(), 0)))
 
 
 class RetainedJourney:
@@ -73,6 +81,23 @@ class RetainedJourney:
         raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
 
 
+def _province(row: Any) -> str | None:
+    return _get(row, "province_code") or _get(_get(row, "worker"), "province_code")
+
+
+async def find_in_store(services: Services, caller: Caller, journey_id: str) -> JourneyRef:
+    """`find_journey` for reads that need only the database: the region check uses the read model, so
+    Temporal being down does not matter. A journey not projected yet (started, but no worker has run
+    its first task) is known to Temporal alone, which is asked then."""
+    if not JOURNEY_ID.match(journey_id):
+        raise not_found("Journey not found")
+    row = await services.read_model.get(journey_id)
+    if row is None:
+        return await find_journey(services, caller, journey_id)
+    caller.check_journey_region(_province(row))
+    return JourneyRef(journey_id, None, _province(row), _get(row, "scheme"))
+
+
 async def find_journey(services: Services, caller: Caller, journey_id: str) -> JourneyRef:
     """The journey when it exists and lies in the caller's region; else 404 `NOT_FOUND`."""
     if not JOURNEY_ID.match(journey_id):
@@ -87,17 +112,16 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
         row = await services.read_model.get(journey_id)
         if row is None:
             raise not_found("Journey not found") from exc
-        province = _get(row, "province_code") or _get(_get(row, "worker"), "province_code")
-        caller.check_journey_region(province)
-        return JourneyRef(journey_id, RetainedJourney(journey_id, row), province, _get(row, "scheme"))  # type: ignore[arg-type]
+        caller.check_journey_region(_province(row))
+        return JourneyRef(journey_id, RetainedJourney(journey_id, row), _province(row), _get(row, "scheme"))  # type: ignore[arg-type]
     attrs = description.typed_search_attributes
     province, scheme = attrs.get(sa.PROVINCE), attrs.get(sa.JOURNEY_SCHEME)
     if province is None or scheme is None:
         row = await services.read_model.get(journey_id)
-        province = province or _get(row, "province_code") or _get(_get(row, "worker"), "province_code")
+        province = province or _province(row)
         scheme = scheme or _get(row, "scheme")
     if province is None or scheme is None:
-        state = await query_state(handle)
+        state = await query_state(handle, services.settings.temporal_rpc_timeout_seconds)
         province = province or (state.get("worker") or {}).get("province_code")
         scheme = scheme or state.get("scheme")
     caller.check_journey_region(province)
@@ -105,16 +129,29 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
 
 
 async def stale_claim(services: Services, journey_id: str) -> bool:
-    """A journey ended as medically_unfit holds its NIK while a supervisor may reopen it, that is while
-    its workflow still runs; once the workflow has closed, the claim is stale."""
+    """Whether the NIK claim of `journey_id` no longer stands for an active journey:
+    - a journey ended as medically_unfit holds its NIK while a supervisor may reopen it, that is while
+      its workflow still runs; once the workflow has closed, the claim is stale;
+    - a start that claimed the NIK but whose workflow never started (Temporal failed it, and could not be
+      asked afterwards) leaves a claim that nothing knows: stale once older than any start in flight."""
     doc = await services.read_model.get(journey_id)
-    if not doc or doc.get("status") != "ended" or doc.get("outcome") != "medically_unfit":
+    if doc is not None and (doc.get("status") != "ended" or doc.get("outcome") != "medically_unfit"):
         return False
     client = await services.temporal.client()
     try:
         description = await client.get_workflow_handle(journey_id).describe()
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:  # closed long ago and past its retention
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        if doc is not None:  # closed long ago and past its retention
             return True
-        raise
-    return description.status != WorkflowExecutionStatus.RUNNING
+        return await _claim_older_than_a_start(services, journey_id)
+    return doc is not None and description.status != WorkflowExecutionStatus.RUNNING
+
+
+async def _claim_older_than_a_start(services: Services, journey_id: str) -> bool:
+    # A start claims, then calls Temporal within its RPC deadline: past three of them it is over.
+    claimed_at = await services.identity.claimed_at(journey_id)
+    settings = services.settings
+    grace = timedelta(seconds=3 * settings.temporal_rpc_timeout_seconds + settings.database_timeout_seconds)
+    return claimed_at is not None and claimed_at < format_time(datetime.now(UTC) - grace)

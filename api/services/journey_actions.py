@@ -17,9 +17,9 @@ from domain.pii import mask_evidence
 from domain.steps import STEP_IDS
 
 
-async def _update(ref: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
+async def _update(services: Services, ref: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
     try:
-        return await ref.handle.execute_update(name, arg, result_type=dict, id=update_id)
+        return await services.temporal.update(ref.handle, name, arg, update_id)
     except RPCError as exc:
         # The journey exists (`find_journey` saw it), so "not found" here means its workflow has
         # finished: the journey has ended and takes no more changes.
@@ -62,7 +62,7 @@ async def step_action(
         expected_version=body.expected_version,
         actor=caller.actor,
     )
-    journey = await _update(ref, "step_action", command, update_id)
+    journey = await _update(services, ref, "step_action", command, update_id)
     # Only an accepted action may change what the vault holds: a refused one changes nothing.
     for name, value in secrets.items():
         await services.vault.set_field(journey_id, name, value)
@@ -77,7 +77,7 @@ async def end_journey(
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = EndJourney(reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
-    return await _update(ref, kind, command, update_id)
+    return await _update(services, ref, kind, command, update_id)
 
 
 async def record_employment_event(
@@ -89,4 +89,4 @@ async def record_employment_event(
     command = RecordEmploymentEvent(
         kind=body.kind, data=body.data, expected_version=body.expected_version, actor=caller.actor
     )
-    return await _update(ref, "record_employment_event", command, update_id)
+    return await _update(services, ref, "record_employment_event", command, update_id)

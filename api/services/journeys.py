@@ -18,7 +18,7 @@ from api.auth import Caller
 from api.errors import ApiError, invalid
 from api.schemas.journeys import StartJourneyIn
 from api.services.container import Services
-from api.services.journey_access import find_journey, query_state, stale_claim
+from api.services.journey_access import find_in_store, find_journey, query_state, stale_claim
 from domain import decide
 from domain.contracts import StartJourney, WorkerProfile
 from domain.evolve import evolve
@@ -88,8 +88,13 @@ def _initial_search_attributes(body: StartJourneyIn) -> TypedSearchAttributes:
     return TypedSearchAttributes(pairs)
 
 
-async def start_journey(services: Services, caller: Caller, body: StartJourneyIn) -> dict[str, Any]:
-    """Claim the NIK, put the personal data in the vault, start the workflow; 201 with the journey."""
+async def start_journey(
+    services: Services, caller: Caller, body: StartJourneyIn, request_id: str | None = None
+) -> dict[str, Any]:
+    """Claim the NIK, put the personal data in the vault, start the workflow; 201 with the journey.
+
+    `request_id` (from the `Idempotency-Key`) is kept in the workflow's memo: a retry of a start that
+    did start a journey, but whose answer was lost to a timeout, answers that journey, not a 409."""
     caller.check_province_for_write(body.worker.province_code)
     await _check_placement(services, body)
     settings = services.settings
@@ -103,6 +108,8 @@ async def start_journey(services: Services, caller: Caller, body: StartJourneyIn
         existing = await services.identity.claim(hashed, journey_id)
     if existing:
         raise ApiError(409, "ACTIVE_JOURNEY_EXISTS", "This NIK has an active journey", journey_id=existing)
+    if existing and request_id and await _started_by(client, existing, request_id):
+        return await get_journey(services, caller, existing)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     try:
         w = body.worker
@@ -121,11 +128,12 @@ async def start_journey(services: Services, caller: Caller, body: StartJourneyIn
             search_attributes=_initial_search_attributes(body),
         )
     except BaseException:
+            memo={"request": request_id} if request_id else None,
         await _release_unless_started(services, journey_id)
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     try:
-        return await query_state(handle)
+        return await query_state(handle, settings.temporal_rpc_timeout_seconds)
     except Exception:
         # Started, but no worker answered yet: the journey exists. Its first event is determined by
         # its input, so the same fold the workflow will make gives the journey's full shape.
@@ -135,6 +143,17 @@ async def start_journey(services: Services, caller: Caller, body: StartJourneyIn
 
 def _as_started(start_input: StartJourney) -> dict[str, Any]:
     first = decide.start(start_input)[0].recorded(1, datetime.now(UTC))
+async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
+    """Whether the journey was started by the request `request_id` (an earlier try of this one)."""
+    try:
+        description = await client.get_workflow_handle(journey_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return (await description.memo()).get("request") == request_id
+
+
     return journey_view(evolve(None, first))
 
 
@@ -155,7 +174,7 @@ async def get_journey(services: Services, caller: Caller, journey_id: str) -> di
     """The journey from the workflow itself (never stale)."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
-    return await query_state(ref.handle, wait_seconds=5.0)
+    return await query_state(ref.handle, services.settings.temporal_rpc_timeout_seconds)
 
 
 def parse_cursor(cursor: str | None) -> int:
@@ -178,8 +197,8 @@ async def stream_page(services: Services, stream_id: str, limit: int, cursor: st
 async def list_events(
     services: Services, caller: Caller, journey_id: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """The journey's domain events, oldest first."""
-    await find_journey(services, caller, journey_id)
+    """The journey's domain events, oldest first (from the store: Temporal need not be up)."""
+    await find_in_store(services, caller, journey_id)
     return await stream_page(services, journey_id, limit, cursor)
 
 

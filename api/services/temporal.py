@@ -1,17 +1,90 @@
-"""The API's Temporal client, connected lazily so the API starts (and answers 503) while Temporal boots."""
+"""The API's Temporal client, connected lazily so the API starts (and answers 503) while Temporal boots.
+
+Every call the API makes to Temporal carries a deadline (API.md: a dependency that is down or too slow
+gets 503 within a deadline, never a hang): each RPC gets `PMI_TEMPORAL_RPC_TIMEOUT_SECONDS` through a
+client interceptor, and a whole update, which the SDK would otherwise keep re-sending for as long as
+no worker accepts it, is bounded by `PMI_TEMPORAL_UPDATE_TIMEOUT_SECONDS` (`within_deadline`).
+"""
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
 import structlog
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor, OutboundInterceptor
 
 from api.errors import unavailable
 from config import Settings
 from workflows.client import connect
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+# The client calls the API makes (or the SDK makes for it): each gets the default RPC deadline.
+_CALLS = (
+    "start_workflow",
+    "cancel_workflow",
+    "describe_workflow",
+    "fetch_workflow_history_events",
+    "list_workflows",
+    "count_workflows",
+    "query_workflow",
+    "signal_workflow",
+    "terminate_workflow",
+    "start_workflow_update",
+    "start_update_with_start_workflow",
+)
+
+
+class _DeadlineOutbound(OutboundInterceptor):
+    """Gives every call without an explicit `rpc_timeout` the default one."""
+
+    def __init__(self, next: OutboundInterceptor, timeout: timedelta) -> None:
+        super().__init__(next)
+        self.timeout = timeout
+
+
+def _with_deadline(name: str) -> Callable[..., Any]:
+    def call(self: _DeadlineOutbound, input: Any) -> Any:
+        if getattr(input, "rpc_timeout", self.timeout) is None:
+            input.rpc_timeout = self.timeout
+        for nested in ("start_workflow_input", "update_workflow_input"):  # update-with-start
+            inner = getattr(input, nested, None)
+            if inner is not None and getattr(inner, "rpc_timeout", self.timeout) is None:
+                inner.rpc_timeout = self.timeout
+        return getattr(self.next, name)(input)
+
+    call.__name__ = name
+    return call
+
+
+for _name in _CALLS:
+    setattr(_DeadlineOutbound, _name, _with_deadline(_name))
+
+
+class RpcDeadlines(Interceptor):
+    """Client interceptor: a default deadline on every RPC of the calls in `_CALLS`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.timeout = timedelta(seconds=seconds)
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _DeadlineOutbound(next, self.timeout)
+
+
+def with_deadlines(client: Client, seconds: float) -> Client:
+    """The same connection and namespace as `client`, with `RpcDeadlines` added."""
+    config = client.config()
+    config["interceptors"] = [*config["interceptors"], RpcDeadlines(seconds)]
+    return Client(**config)
+
+
+async def within_deadline(call: Awaitable[T], seconds: float) -> T:
+    """`call`, or `TimeoutError` (-> 503 UNAVAILABLE) once `seconds` have passed."""
+    async with asyncio.timeout(seconds):
+        return await call
 
 
 class TemporalGateway:
@@ -25,7 +98,7 @@ class TemporalGateway:
         connect_timeout: float = 5.0,
     ) -> None:
         self._settings = settings
-        self._client = client
+        self._client = with_deadlines(client, settings.temporal_rpc_timeout_seconds) if client else None
         self._connector = connector
         self._timeout = connect_timeout
         self._lock = asyncio.Lock()
@@ -36,6 +109,15 @@ class TemporalGateway:
     def connected(self) -> bool:
         return self._client is not None
 
+    async def update(self, handle: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
+        """Run workflow update `name` and return its result (a view as a dict), within the update deadline.
+        A timeout leaves the update with Temporal, which runs it once a worker answers: a retry with the
+        same id (the `Idempotency-Key`) gets that one update's result."""
+        return await within_deadline(
+            handle.execute_update(name, arg, result_type=dict, id=update_id),
+            self._settings.temporal_update_timeout_seconds,
+        )
+
     async def client(self) -> Client:
         """The client, connecting now if needed; 503 `UNAVAILABLE` when Temporal cannot be reached."""
         if self._client is not None:
@@ -43,7 +125,8 @@ class TemporalGateway:
         async with self._lock:
             if self._client is None:
                 try:
-                    self._client = await asyncio.wait_for(self._connector(self._settings), self._timeout)
+                    raw = await asyncio.wait_for(self._connector(self._settings), self._timeout)
+                    self._client = with_deadlines(raw, self._settings.temporal_rpc_timeout_seconds)
                 except Exception as exc:
                     log.warning("temporal_connect_failed", error_type=type(exc).__name__)
                     raise unavailable() from exc

@@ -4,8 +4,10 @@ import asyncio
 import json
 import uuid
 
+import httpx
 from temporalio.client import WorkflowExecutionStatus
 
+from api.app import create_app
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, event, seed_p3mi, start, start_body
 from tests.polling import eventually
@@ -148,19 +150,29 @@ async def test_an_idempotency_key_replays_the_first_answer(stack: Stack):
         await stack.api.post("/v1/journeys", json=other, headers={**stack.auth(), **key}), 409, "IDEMPOTENCY_KEY_REUSED"
     )
     jid = first.json()["journey_id"]
-    # Two concurrent first attempts with one key: whatever they answer, a retry gets the journey.
+    # Concurrent first attempts with one key: one journey, and every one of them answers it (201).
     k3 = {**stack.auth(), "Idempotency-Key": uuid.uuid4().hex}
     racing = start_body(new_nik(), None, "G2G")
-    both = await asyncio.gather(*[stack.api.post("/v1/journeys", json=racing, headers=k3) for _ in range(2)])
-    assert 201 in {r.status_code for r in both}
+    all_at_once = await asyncio.gather(*[stack.api.post("/v1/journeys", json=racing, headers=k3) for _ in range(4)])
+    assert [r.status_code for r in all_at_once] == [201] * 4, [r.text for r in all_at_once]
+    assert len({r.json()["journey_id"] for r in all_at_once}) == 1
     retry = await stack.api.post("/v1/journeys", json=racing, headers=k3)
-    assert retry.status_code == 201 and retry.json()["journey_id"] in {r.json().get("journey_id") for r in both}
+    assert retry.status_code == 201 and retry.json() == all_at_once[0].json()
     await stack.wait_for(jid, step_is("registration", "completed"))
     consent = {"evidence": {"consent_ref": "F", "village": "V"}}
     url = f"/v1/journeys/{jid}/steps/family_consent/complete"
     k2 = {**stack.auth(), "Idempotency-Key": uuid.uuid4().hex}
     one, two = await stack.api.post(url, json=consent, headers=k2), await stack.api.post(url, json=consent, headers=k2)
     assert one.status_code == two.status_code == 200 and one.json()["version"] == two.json()["version"]
+    # The same step action sent three times at once with one key: applied once, one answer for all.
+    k4 = {**stack.auth(), "Idempotency-Key": uuid.uuid4().hex}
+    medical = f"/v1/journeys/{jid}/steps/medical_check/complete"
+    check = {"evidence": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()}}
+    thrice = await asyncio.gather(*[stack.api.post(medical, json=check, headers=k4) for _ in range(3)])
+    assert [r.status_code for r in thrice] == [200] * 3
+    assert thrice[0].json() == thrice[1].json() == thrice[2].json()
+    events = (await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth())).json()["items"]
+    assert [e["data"].get("step") for e in events if e["type"] == "StepCompleted"].count("medical_check") == 1
 
 
 async def test_withdraw_and_cancel_end_the_journey(stack: Stack):
@@ -228,7 +240,20 @@ async def test_integration_answers(stack: Stack):
     err(await stack.api.get(f"/v1/journeys/{jid}/events?cursor=abc", headers=stack.auth()), 422, "VALIDATION_ERROR")
 
 
-async def test_the_engine_is_ready_when_temporal_and_the_database_answer(stack: Stack):
+async def test_the_engine_is_ready_when_the_database_temporal_and_a_worker_answer(stack: Stack):
     r = await stack.api.get("/readyz")
-    assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "temporal": "ok"}
+    assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "ok"}
     assert (await stack.api.get("/healthz")).status_code == 200
+
+
+async def test_the_engine_is_not_ready_when_no_worker_polls_its_task_queue(stack: Stack):
+    settings = stack.settings.model_copy(update={"task_queue": f"nobody-polls-{uuid.uuid4().hex[:8]}"})
+    app = create_app(settings, temporal_client=stack.client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            r = await client.get("/readyz")
+    assert r.status_code == 503 and r.headers["retry-after"], r.text
+    body = r.json()["error"]
+    assert body["checks"]["database"] == body["checks"]["temporal"] == "ok"
+    assert body["checks"]["worker"].startswith("unavailable") and "worker" in body["message"]

@@ -1,8 +1,10 @@
 """Idempotency keys: the first answer is replayed; a reused key with another body is refused."""
 
+import asyncio
+
 import pytest
 
-from api.errors import ApiError
+from api.errors import ApiError, error_response
 from api.services.idempotency import Idempotency
 
 
@@ -73,3 +75,50 @@ async def test_without_a_key_every_request_runs(app):
     for _ in range(2):
         await Idempotency(app.state.services.idempotency, "s", None, "h").run(produce)
     assert n == 2
+
+
+async def test_concurrent_requests_with_one_key_all_get_the_first_answer_and_it_runs_once(app):
+    keys = app.state.services.idempotency
+    calls = 0
+    release = asyncio.Event()
+
+    async def produce(update_id):
+        nonlocal calls
+        calls += 1
+        await release.wait()  # still in flight while the others arrive
+        return {"journey_id": "j_1", "n": calls}
+
+    runs = [asyncio.create_task(Idempotency(keys, "s", "k5", "h").run(produce, status_code=201)) for _ in range(5)]
+    await asyncio.sleep(0.3)
+    assert calls == 1 and not any(r.done() for r in runs)
+    release.set()
+    answers = await asyncio.gather(*runs)
+    assert calls == 1
+    assert {(a.status_code, a.body) for a in answers} == {(201, b'{"journey_id":"j_1","n":1}')}
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 4
+
+
+async def test_a_request_still_in_flight_past_the_wait_is_answered_in_progress_with_retry_after(app, client):
+    keys = app.state.services.idempotency
+    assert await keys.reserve("s", "k6", "h") is None  # another request holds the key
+
+    async def produce(_):
+        raise AssertionError("must not run while the key is held")
+
+    with pytest.raises(ApiError) as waiting:
+        await Idempotency(keys, "s", "k6", "h", wait_seconds=0.2, retry_after=3).run(produce)
+    assert waiting.value.status == 409 and waiting.value.code == "IDEMPOTENCY_IN_PROGRESS"
+    response = error_response(waiting.value)
+    assert response.headers["retry-after"] == "3" and b"retry_after" not in response.body
+
+
+async def test_a_reservation_left_by_a_dead_request_is_taken_over_after_its_lease(app):
+    keys = app.state.services.idempotency
+    assert await keys.reserve("s", "k7", "h") is None  # its process died before answering
+    await asyncio.sleep(0.1)
+
+    async def produce(update_id):
+        return {"ran": update_id}
+
+    r = await Idempotency(keys, "s", "k7", "h", wait_seconds=5, lease_seconds=0.05).run(produce)
+    assert r.status_code == 200 and b"idem-" in r.body and "idempotent-replayed" not in r.headers

@@ -4,6 +4,7 @@ import asyncio
 
 from store.idempotency import IdempotencyKeys
 from store.inbox import IntegrationInbox
+from store.timefmt import now_text
 
 BODY = {"event_id": "clinic-7781", "type": "medical.result", "data": {"result": "fit"}}
 
@@ -29,10 +30,48 @@ async def test_concurrent_receipts_of_one_event_record_it_once(engine):
     assert sorted(results) == ["new", "undelivered", "undelivered", "undelivered"]
 
 
-async def test_the_first_saved_response_of_a_key_wins(engine):
+SCOPE = "officer-17 POST /v1/journeys"
+
+
+async def test_of_concurrent_reservations_of_a_key_exactly_one_takes_it(engine):
     keys = IdempotencyKeys(engine)
-    assert await keys.get("officer-17:POST /v1/journeys", "key-1") is None
-    await keys.save("officer-17:POST /v1/journeys", "key-1", "a" * 64, 201, {"journey_id": "j_1"})
-    await keys.save("officer-17:POST /v1/journeys", "key-1", "b" * 64, 409, {"error": {}})
-    assert await keys.get("officer-17:POST /v1/journeys", "key-1") == ("a" * 64, 201, {"journey_id": "j_1"})
-    assert await keys.get("officer-18:POST /v1/journeys", "key-1") is None
+    results = await asyncio.gather(*(keys.reserve(SCOPE, "key-1", "a" * 64) for _ in range(5)))
+    assert results.count(None) == 1
+    others = [r for r in results if r is not None]
+    assert all(r.in_flight and r.body_hash == "a" * 64 for r in others)
+    assert await keys.get("officer-18 POST /v1/journeys", "key-1") is None
+
+
+async def test_a_completed_key_keeps_its_first_answer(engine):
+    keys = IdempotencyKeys(engine)
+    assert await keys.reserve(SCOPE, "key-2", "a" * 64) is None
+    await keys.complete(SCOPE, "key-2", 201, {"journey_id": "j_1"})
+    await keys.complete(SCOPE, "key-2", 409, {"error": {}})  # a late second answer changes nothing
+    stored = await keys.reserve(SCOPE, "key-2", "b" * 64)
+    assert stored is not None and not stored.in_flight
+    assert (stored.body_hash, stored.status_code, stored.response) == ("a" * 64, 201, {"journey_id": "j_1"})
+    await keys.release(SCOPE, "key-2")  # only an in-flight reservation can be released
+    assert (await keys.get(SCOPE, "key-2")).status_code == 201
+
+
+async def test_a_released_key_can_be_reserved_again(engine):
+    keys = IdempotencyKeys(engine)
+    assert await keys.reserve(SCOPE, "key-3", "a" * 64) is None
+    await keys.release(SCOPE, "key-3")
+    assert await keys.get(SCOPE, "key-3") is None
+    assert await keys.reserve(SCOPE, "key-3", "a" * 64) is None
+
+
+async def test_only_a_reservation_older_than_the_lease_can_be_taken_over_and_by_one_taker(engine):
+    keys = IdempotencyKeys(engine)
+    assert await keys.reserve(SCOPE, "key-4", "a" * 64) is None
+    taken_at = (await keys.get(SCOPE, "key-4")).created_at
+    assert not await keys.take_over(SCOPE, "key-4", taken_before=taken_at)
+    await asyncio.sleep(0.01)
+    cutoff = now_text()
+    await asyncio.sleep(0.01)
+    results = await asyncio.gather(*(keys.take_over(SCOPE, "key-4", taken_before=cutoff) for _ in range(3)))
+    assert sorted(results) == [False, False, True]
+    assert (await keys.get(SCOPE, "key-4")).created_at > cutoff
+    await keys.complete(SCOPE, "key-4", 200, {"ok": True})
+    assert not await keys.take_over(SCOPE, "key-4", taken_before="9999-12-31T00:00:00.000000Z")
