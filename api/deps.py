@@ -37,7 +37,7 @@ async def get_idempotency(
     raw = await request.body()
     try:
         canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON: the body's own validation answers it
         canonical = raw.decode("utf-8", "replace")
     body_hash = hashlib.sha256(canonical.encode()).hexdigest()
     scope = f"{caller.sub} {request.method} {request.url.path}"

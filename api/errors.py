@@ -124,11 +124,19 @@ def validation_error(errors: list[Any] | tuple[Any, ...]) -> ApiError:
     fields: list[str] = []
     details = []
     for err in errors:
+        if err.get("type") == "json_invalid":
+            return malformed_json()
         path = field_path(err.get("loc", ()))
         if path not in fields:
             fields.append(path)
         details.append({"field": path, "type": err.get("type"), "message": err.get("msg")})
     return ApiError(422, "VALIDATION_ERROR", "The request is not valid", fields=fields, errors=details)
+
+
+def malformed_json() -> ApiError:
+    """Every body that is not JSON (bad syntax, trailing bytes, not UTF-8, nested too deep) is one answer."""
+    details = [{"field": "body", "type": "json_invalid", "message": "The body is not valid JSON"}]
+    return ApiError(422, "VALIDATION_ERROR", "The body is not valid JSON", fields=["body"], errors=details)
 
 
 def from_domain_details(details: dict[str, Any] | None, fallback_code: str, message: str) -> ApiError:
@@ -178,6 +186,8 @@ def as_api_error(exc: BaseException) -> ApiError | None:
     if down is not None:
         return down
     if isinstance(exc, StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI: "There was an error parsing the body" (not UTF-8, too deep)
+            return malformed_json()
         code = STATUS_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
         if exc.status_code == 404:

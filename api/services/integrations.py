@@ -123,7 +123,7 @@ async def _known(services: Services, source: str, raw: bytes) -> tuple[int, dict
     answered from the inbox before the body is validated or its journey looked up."""
     try:
         event_id = json.loads(raw).get("event_id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # malformed: `_parse` answers it
         return None
     if not isinstance(event_id, str) or not event_id:
         return None

@@ -1,6 +1,7 @@
 """Error shapes: validation never echoes personal data, 404/405/413/500/503 in the one error shape."""
 
 import httpx
+import pytest
 
 from tests.api.conftest import NIK, bearer, start_body
 
@@ -51,10 +52,24 @@ async def test_a_p3mi_without_an_active_licence_is_a_rule_violation(client, api_
     assert assert_error(r, 409, "RULE_VIOLATION")["rule"] == "p3mi_licence_not_active"
 
 
-async def test_malformed_json_is_a_validation_error(client, api_settings):
-    h = {**bearer(api_settings), "Content-Type": "application/json"}
-    r = await client.post("/v1/journeys", content=b'{"worker": {"nik": "3374015501950002"', headers=h)
-    assert_error(r, 422, "VALIDATION_ERROR")
+MALFORMED_JSON = {
+    "cut_short": b'{"worker": {"nik": "3374015501950002"',
+    "trailing_bytes": b'{"reason": "x"} 3374015501950002',
+    "not_utf8": b'{"reason": "\xff\xfe 3374015501950002"}',
+    "nested_too_deep": b"[" * 5000 + b"]" * 5000,
+    "single_quotes": b"{'reason': 'x'}",
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_JSON.values(), ids=MALFORMED_JSON.keys())
+@pytest.mark.parametrize(
+    "path", ["/v1/journeys", "/v1/journeys/j_01JQ8Z5V7Q3M0X2N4R6T8W0Y2A/steps/family_consent/reject"]
+)
+async def test_every_kind_of_malformed_json_gets_the_same_answer(client, api_settings, path, body):
+    h = {**bearer(api_settings), "Content-Type": "application/json", "Idempotency-Key": "k-malformed"}
+    r = await client.post(path, content=body, headers=h)
+    err = assert_error(r, 422, "VALIDATION_ERROR")
+    assert err["fields"] == ["body"] and err["message"] == "The body is not valid JSON"
     assert NIK not in r.text
 
 

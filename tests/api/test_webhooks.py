@@ -5,6 +5,7 @@ import time
 
 from domain.signatures import sign
 from tests.api.conftest import NIK
+from tests.api.test_errors import MALFORMED_JSON
 
 URL = "/v1/integrations/clinic/events"
 
@@ -85,3 +86,12 @@ async def test_a_source_without_a_configured_secret_refuses_everything(client):
     raw = event(type="bpjs.enrolled")
     r = await client.post("/v1/integrations/bpjs/events", content=raw, headers=headers(["dev-bpjs-secret"], raw))
     assert r.status_code == 401
+
+
+async def test_a_signed_body_that_is_not_json_gets_the_same_answer_as_any_malformed_json(client):
+    for raw in MALFORMED_JSON.values():
+        r = await client.post(URL, content=raw, headers=headers(["clinic-old"], raw))
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert (err["code"], err["fields"]) == ("VALIDATION_ERROR", ["body"])
+        assert err["message"] == "The body is not valid JSON"
