@@ -2,14 +2,15 @@
 the step is available, refused, or ignored; `complaint.filed` opens a protection case."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from domain import events as ev
 from domain.contracts import Actor, CaseType, IntegrationEvent
 from domain.decide import Emitted, complete
 from domain.errors import EvidenceInvalid, RuleViolation
-from domain.evidence import parse_evidence
+from domain.evidence import multi_line, parse_evidence
 from domain.protection import case_opened
 from domain.state import JourneyState
 from domain.steps import ACTIONABLE, DONE, INTEGRATION_TYPES
@@ -68,7 +69,8 @@ class ComplaintData(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     case_type: CaseType
-    description: str = ""
+    # Trimmed free text; it may be empty (a complaint can come without one), never hold control characters.
+    description: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(multi_line)] = ""
 
 
 def _complaint(
