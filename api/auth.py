@@ -1,5 +1,6 @@
 """Bearer JWT (HS256) authentication, roles and region scoping (API.md, Authentication and roles)."""
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -14,7 +15,11 @@ from domain.contracts import Actor
 
 UserRole = Literal["officer", "supervisor", "auditor", "admin"]
 ROLES: tuple[str, ...] = ("officer", "supervisor", "auditor", "admin")
-_REGION = re.compile(r"^(\d{2}|\*)$")
+# A 2-digit province code in ASCII digits, or `*`; matched whole (`$` would let a trailing newline in).
+_REGION = re.compile(r"[0-9]{2}|\*")
+# Time claims: PyJWT reads `"exp": "123"` as a number, `true` as 1 and refuses some other shapes only
+# as it compares them; the engine takes numbers only.
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 
 # Who may do what. Supervisors may do what officers may; admins everything.
 ACTORS = ("officer", "supervisor", "admin")
@@ -65,7 +70,7 @@ def create_token(secret: str, sub: str, role: str, region: str, ttl: int = 3600)
     """A signed token for `sub` (used by `pmi token` and the tests)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    if not _REGION.match(region):
+    if not _REGION.fullmatch(region):
         raise ValueError("region must be a 2-digit province code or *")
     now = int(time.time())
     claims = {"sub": sub, "role": role, "region": region, "iat": now, "exp": now + ttl}
@@ -76,10 +81,22 @@ def _unauthenticated(message: str) -> ApiError:
     return ApiError(401, "UNAUTHENTICATED", message)
 
 
+def _is_time(value: object) -> bool:
+    """A time claim is a finite number of seconds: int or float, not a bool, a string or null."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def decode_token(token: str, secret: str) -> Caller:
-    """Verify signature and expiry; every claim is required."""
+    """Verify signature and expiry; every claim is required, and the time claims must be numbers."""
+    required = {"require": ["exp", "sub", "role", "region"]}
+    untimed = {**required, "verify_exp": False, "verify_iat": False, "verify_nbf": False}
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "role", "region"]})
+        # The signature first, then the claims' shapes, and only then the times: PyJWT's own checks of
+        # `exp` and the rest would take a string or a bool for a time (or fail on a list in older versions).
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options=untimed)
+        if not all(_is_time(claims[name]) for name in _TIME_CLAIMS if name in claims):
+            raise _unauthenticated("The token is not valid")
+        jwt.decode(token, secret, algorithms=["HS256"], options=required)
     except jwt.ExpiredSignatureError as exc:
         raise _unauthenticated("The token has expired") from exc
     except jwt.PyJWTError as exc:
@@ -87,7 +104,7 @@ def decode_token(token: str, secret: str) -> Caller:
     sub, role, region = claims.get("sub"), claims.get("role"), claims.get("region")
     if not isinstance(sub, str) or not sub or role not in ROLES:
         raise _unauthenticated("The token is not valid")
-    if not isinstance(region, str) or not _REGION.match(region):
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise _unauthenticated("The token is not valid")
     return Caller(sub=sub, role=role, region=region)
 
