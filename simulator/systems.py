@@ -31,15 +31,16 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+# Identifiers are ASCII digits: `\d` in a pattern is any script's decimal digit (full-width, Arabic-Indic...).
 class NikCheck(BaseModel):
-    nik: str = Field(pattern=r"^\d{16}$")
+    nik: str = Field(pattern=r"^[0-9]{16}$")
     full_name: str = Field(min_length=1)
     birth_date: date
 
 
 class RegistrationRequest(BaseModel):
     journey_id: str
-    province_code: str = Field(pattern=r"^\d{2}$")
+    province_code: str = Field(pattern=r"^[0-9]{2}$")
     scheme: Literal["G2G", "P3MI", "INDEPENDENT"]
 
 
@@ -58,7 +59,7 @@ class EnrolmentRequest(BaseModel):
 
 
 class SmsRequest(BaseModel):
-    to: str = Field(pattern=r"^\+?\d{8,15}$")
+    to: str = Field(pattern=r"^\+?[0-9]{8,15}$")
     template: str = Field(min_length=1)
     params: dict[str, str] = Field(default_factory=dict)
 
