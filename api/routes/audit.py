@@ -3,9 +3,9 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.deps import CurrentUser, ServicesDep
+from api.schemas import MAX_INT32, RecentInstant
 from api.services import audit
 
 router = APIRouter(prefix="/v1/journeys", tags=["audit"])
@@ -22,8 +22,8 @@ async def state_as_of(
     journey_id: str,
     caller: CurrentUser,
     services: ServicesDep,
-    as_of: Annotated[AwareDatetime | None, Query(description="ISO 8601 time with zone")] = None,
-    seq: Annotated[int | None, Query(ge=1, description="the journey after event `seq`")] = None,
+    as_of: Annotated[RecentInstant | None, Query(description="ISO 8601 time with zone, within 50 years")] = None,
+    seq: Annotated[int | None, Query(ge=1, le=MAX_INT32, description="the journey after event `seq`")] = None,
 ) -> dict[str, Any]:
     return await audit.state_at(services, caller, journey_id, as_of, seq)
 

@@ -52,7 +52,7 @@ async def list_cases(
     services: ServicesDep,
     status: CaseStatus | None = None,
     case_type: CaseType | None = None,
-    province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    province_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
     overdue: Annotated[
         bool | None, Query(description="true: the supervisor's queue (no first response, deadline passed)")
     ] = None,

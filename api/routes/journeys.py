@@ -60,7 +60,7 @@ async def list_journeys(
     phase: Literal["pre_departure", "placement", "reintegration"] | None = None,
     step: Annotated[str | None, Query(max_length=64, description="journeys where this step is available")] = None,
     scheme: Literal["G2G", "P3MI", "INDEPENDENT"] | None = None,
-    province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    province_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
     destination_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     p3mi_id: Annotated[str | None, Query(max_length=64)] = None,
     flag: Annotated[str | None, Query(max_length=64)] = None,

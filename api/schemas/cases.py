@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import FreeText
+from api.schemas import FreeText, Version
 from domain.contracts import CaseAction, CaseType, ReportedVia
 
 CaseStatus = Literal["reported", "verified", "in_progress", "resolved", "closed"]
@@ -50,7 +50,7 @@ class CaseActionIn(BaseModel):
 
     action: CaseAction
     note: FreeText | None = Field(None, max_length=2000)
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Version | None = None
     to: Literal["police", "foreign_ministry", "social_ministry", "supervisor", "rapid_response_team"] | None = None
     track: Literal["litigation", "non_litigation"] | None = None
     resolution: FreeText | None = Field(None, min_length=1, max_length=2000)

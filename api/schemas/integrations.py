@@ -1,10 +1,20 @@
 """Shape of an integration event (API.md, Integrations) and which source may send which type."""
 
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from api.schemas import RecentInstant, today
 from domain.contracts import IntegrationSource
+from domain.evidence import check_at_the_edge, single_line
 from domain.steps import INTEGRATION_TYPES
 
 # type -> the sources allowed to send it, and the step its data is evidence for: the domain's table.
@@ -30,12 +40,20 @@ class IntegrationEventIn(BaseModel):
         },
     )
 
-    event_id: str = Field(min_length=1, max_length=200)
-    type: str = Field(min_length=1, max_length=64)
-    journey_id: str | None = Field(None, max_length=80)
-    nik: str | None = Field(None, pattern=r"^\d{16}$")
-    occurred_at: AwareDatetime
+    # The source's own identifiers, kept as sent (a duplicate is found by them): no control characters.
+    event_id: Annotated[str, AfterValidator(single_line)] = Field(min_length=1, max_length=200)
+    type: Annotated[str, AfterValidator(single_line)] = Field(min_length=1, max_length=64)
+    journey_id: Annotated[str, AfterValidator(single_line)] | None = Field(None, max_length=80)
+    nik: str | None = Field(None, pattern=r"^[0-9]{16}$", description="16 ASCII digits")
+    occurred_at: RecentInstant = Field(description="Within 50 years of today")
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _evidence_dates_near_today(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Document dates within 50 years of today; the step's field rules follow (`api.services.integrations`)."""
+        check_at_the_edge(value, today(info))
+        return value
 
     @model_validator(mode="after")
     def _one_target(self) -> "IntegrationEventIn":

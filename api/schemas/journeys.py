@@ -1,12 +1,35 @@
 """Request and response shapes of the journey endpoints."""
 
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
-from api.schemas import FreeText
+from api.schemas import Code, FreeText, Name, P3miId, Version, today
 from domain.contracts import EmploymentEventKind, Scheme
+from domain.evidence import EARLIEST, DocumentDate, check_at_the_edge, multi_line, within_bounds
+
+# E.164: a country code, then up to 14 more digits; ASCII digits only (`\d` is any script's digit).
+PHONE = r"^\+?[1-9][0-9]{7,14}$"
+
+
+def _surrogate_free(value: Any) -> bool:
+    """No lone surrogate in any key or string of `value` (JSON may spell one, `"\\ud800"`; UTF-8 may not)."""
+    if isinstance(value, str):
+        return not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return all(_surrogate_free(k) and _surrogate_free(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(map(_surrogate_free, value))
+    return True
+
+
+def _free_form(value: dict[str, Any]) -> dict[str, Any]:
+    """A free-form object (evidence, event data) goes on to the workflow and the store as sent, and an error
+    about one of its keys names that key: a lone surrogate in it could be neither stored nor answered."""
+    if not _surrogate_free(value):
+        raise ValueError("may not hold lone surrogates")
+    return value
 
 
 class Body(BaseModel):
@@ -16,18 +39,23 @@ class Body(BaseModel):
 class WorkerIn(Body):
     """The worker at the start of a journey. NIK and phone go to the PII vault, never to the workflow."""
 
-    nik: str = Field(pattern=r"^\d{16}$", description="16-digit NIK")
-    full_name: str = Field(min_length=1, max_length=200)
-    birth_date: date
+    nik: str = Field(pattern=r"^[0-9]{16}$", description="16-digit NIK (ASCII digits)")
+    full_name: Name = Field(max_length=200)
+    birth_date: date = Field(description="Between 1900-01-01 and today")
     gender: Literal["F", "M"]
-    phone: str | None = Field(None, pattern=r"^\+?[1-9]\d{7,14}$", description="E.164, e.g. +6281234567890")
+    phone: str | None = Field(None, pattern=PHONE, description="E.164, e.g. +6281234567890")
     family_phone: str | None = Field(
-        None,
-        pattern=r"^\+?[1-9]\d{7,14}$",
-        description="The family's contact (E.164); kept only in the PII vault, never echoed",
+        None, pattern=PHONE, description="The family's contact (E.164); kept only in the PII vault, never echoed"
     )
-    province_code: str = Field(pattern=r"^\d{2}$", description="BPS province code")
-    regency_code: str | None = Field(None, pattern=r"^\d{4}$", description="BPS regency code")
+    province_code: str = Field(pattern=r"^[0-9]{2}$", description="BPS province code")
+    regency_code: str | None = Field(None, pattern=r"^[0-9]{4}$", description="BPS regency code")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_between_1900_and_today(cls, value: date, info: ValidationInfo) -> date:
+        if not EARLIEST <= value <= today(info):
+            raise ValueError("birth date must be between 1900-01-01 and today")
+        return value
 
 
 START_EXAMPLE = {
@@ -58,10 +86,10 @@ class StartJourneyIn(Body):
 
     worker: WorkerIn
     scheme: Scheme
-    p3mi_id: str | None = Field(None, max_length=64)
-    job_order_id: str | None = Field(None, max_length=64)
+    p3mi_id: P3miId | None = None
+    job_order_id: Code | None = None
     destination_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    occupation: str | None = Field(None, max_length=100)
+    occupation: Name | None = Field(None, max_length=100)
     sector: Literal["formal", "informal"] | None = None
 
 
@@ -82,7 +110,14 @@ class StepActionIn(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     note: FreeText | None = Field(None, max_length=2000)
     reason: FreeText | None = Field(None, min_length=1, max_length=2000)
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Version | None = None
+
+    @field_validator("evidence")
+    @classmethod
+    def _dates_near_today(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Document dates within 50 years of today (the step's own field rules come after, in the service)."""
+        check_at_the_edge(_free_form(value), today(info))
+        return value
 
 
 class EndJourneyIn(BaseModel):
@@ -94,7 +129,7 @@ class EndJourneyIn(BaseModel):
     )
 
     reason: FreeText = Field(min_length=1, max_length=2000)
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Version | None = None
 
 
 class EmploymentEventIn(BaseModel):
@@ -115,7 +150,33 @@ class EmploymentEventIn(BaseModel):
 
     kind: EmploymentEventKind
     data: dict[str, Any] = Field(default_factory=dict)
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Version | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _dates_near_today_and_finite_amounts(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """The workflow reads `data` (`domain.employment`); what only the edge can check is checked here."""
+        check_at_the_edge(_free_form(value), today(info), EMPLOYMENT_EDGE_TYPES)
+        return value
+
+
+# What the edge checks in employment-event data before `domain.employment` reads it in the workflow:
+# dates held like document dates (`checked_at` with or without a zone, as the domain takes it), a
+# remitted amount that is a finite number (JSON `1e400` is infinity), and text without control
+# characters or lone surrogates. The data goes on to the workflow as sent.
+_NAME = TypeAdapter(Name)
+_FREE_TEXT = TypeAdapter(Annotated[str, AfterValidator(multi_line)] | None)
+EMPLOYMENT_EDGE_TYPES: dict[str, TypeAdapter] = {
+    "new_end_date": TypeAdapter(DocumentDate),
+    "checked_at": TypeAdapter(Annotated[datetime, AfterValidator(within_bounds)] | None),
+    "amount": TypeAdapter(Annotated[float, Field(gt=0, allow_inf_nan=False)]),
+    "employer_name": _NAME,
+    "family_consent_ref": _NAME,
+    "status": _NAME,
+    "period": TypeAdapter(Name | None),
+    "reason": _FREE_TEXT,
+    "note": _FREE_TEXT,
+}
 
 
 class Page(BaseModel):

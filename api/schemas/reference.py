@@ -1,10 +1,19 @@
 """Reference data shapes: P3MI registry and job orders (API.md, Reference data)."""
 
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+from api.schemas import Code, Name, P3miId
+
+PROVINCE = r"^[0-9]{2}$"
+
+
+def _not_null(value: Any) -> Any:
+    """A patch leaves out what it does not change; an explicit null would blank a field that is never empty."""
+    if value is None:
+        raise ValueError("may be left out, not set to null")
+    return value
 
 
 class P3miIn(BaseModel):
@@ -23,20 +32,22 @@ class P3miIn(BaseModel):
         },
     )
 
-    p3mi_id: Code
-    name: str = Field(min_length=1, max_length=200)
-    licence_no: str = Field(min_length=1, max_length=64)
+    p3mi_id: P3miId
+    name: Name = Field(max_length=200)
+    licence_no: Name = Field(max_length=64)
     licence_status: Literal["active", "suspended", "revoked"] = "active"
-    province_code: str = Field(pattern=r"^\d{2}$")
+    province_code: str = Field(pattern=PROVINCE)
 
 
 class P3miPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"licence_status": "suspended"}]})
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    licence_no: str | None = Field(None, min_length=1, max_length=64)
+    name: Name | None = Field(None, max_length=200)
+    licence_no: Name | None = Field(None, max_length=64)
     licence_status: Literal["active", "suspended", "revoked"] | None = None
-    province_code: str | None = Field(None, pattern=r"^\d{2}$")
+    province_code: str | None = Field(None, pattern=PROVINCE)
+
+    _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
 
 
 class JobOrderIn(BaseModel):
@@ -63,10 +74,10 @@ class JobOrderIn(BaseModel):
 
     job_order_id: Code
     scheme: Literal["P3MI", "G2G"]
-    p3mi_id: str | None = Field(None, max_length=64)
-    employer_name: str = Field(min_length=1, max_length=200)
+    p3mi_id: P3miId | None = None
+    employer_name: Name = Field(max_length=200)
     destination_country: str = Field(pattern=r"^[A-Z]{2}$")
-    occupation: str = Field(min_length=1, max_length=100)
+    occupation: Name = Field(max_length=100)
     sector: Literal["formal", "informal"]
     quota: int = Field(ge=0, le=1_000_000)
     status: Literal["open", "closed"] = "open"
@@ -75,9 +86,11 @@ class JobOrderIn(BaseModel):
 class JobOrderPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"quota": 12, "status": "open"}]})
 
-    employer_name: str | None = Field(None, min_length=1, max_length=200)
+    employer_name: Name | None = Field(None, max_length=200)
     destination_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    occupation: str | None = Field(None, min_length=1, max_length=100)
+    occupation: Name | None = Field(None, max_length=100)
     sector: Literal["formal", "informal"] | None = None
     quota: int | None = Field(None, ge=0, le=1_000_000)
     status: Literal["open", "closed"] | None = None
+
+    _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
