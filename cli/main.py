@@ -54,6 +54,13 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check_identifiers(args: argparse.Namespace, settings: Settings) -> int:
+    """Report journeys whose NIK, phone, family phone or passport number in the vault is not ASCII."""
+    from cli.check_identifiers import run_check
+
+    return asyncio.run(run_check(settings.db_url, settings.pii_key, settings.database_timeout_seconds))
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The whole engine: Temporal dev server, simulator, worker and API, supervised."""
     from cli.run import run
@@ -131,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("seed", help="migrate, then load provinces, countries, P3MI, job orders, clinics")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser(
+        "check-identifiers",
+        help="report journeys whose identifiers in the vault are not ASCII (exit 1 when any); prints ids only",
+    )
+    p.set_defaults(func=cmd_check_identifiers)
 
     p = sub.add_parser("demo", help="start and progress realistic journeys through the API")
     p.add_argument("--journeys", "-n", type=int, default=20)
