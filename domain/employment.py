@@ -1,21 +1,25 @@
 """The employment period's events (DOMAIN.md, Placement): contract extended, employer changed,
 welfare check, remittance reported, and early termination (an extension)."""
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from domain import events as ev
 from domain.contracts import RecordEmploymentEvent
 from domain.decide import Emitted, check_active, check_version
 from domain.errors import EvidenceInvalid, InvalidTransition, RuleViolation
+from domain.evidence import DocumentDate, within_bounds
 from domain.state import JourneyState
+
+# The evidence's fixed date bounds hold here too: a rule adding months to a date can never overflow.
+_Moment = Annotated[datetime, AfterValidator(within_bounds)]
 
 
 class _Extension(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    new_end_date: date
+    new_end_date: DocumentDate
     family_consent_ref: str = Field(min_length=1)
 
 
@@ -27,14 +31,14 @@ class _EmployerChange(BaseModel):
 
 class _Welfare(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    checked_at: datetime | None = None
+    checked_at: _Moment | None = None
     status: str = Field(default="ok", min_length=1)
     note: str | None = None
 
 
 class _Remittance(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: float = Field(gt=0)
+    amount: float = Field(gt=0, allow_inf_nan=False)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     period: str | None = None
 

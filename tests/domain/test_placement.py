@@ -150,6 +150,10 @@ def test_employment_events_are_recorded_without_changing_steps():
         ("employer_changed", {}, ["data.employer_name"]),
         ("early_termination", {}, ["data.reason"]),
         ("welfare_check", {"mood": "fine"}, ["data.mood"]),
+        # Bounds that keep the workflow from overflowing, whatever reaches it.
+        ("remittance_reported", {"amount": float("inf"), "currency": "IDR"}, ["data.amount"]),
+        ("welfare_check", {"checked_at": "0001-01-01T00:00:00Z"}, ["data.checked_at"]),
+        ("contract_extended", {"new_end_date": "9999-12-31", "family_consent_ref": "FC-9"}, ["data.new_end_date"]),
     ],
 )
 def test_employment_event_data_is_checked_field_by_field(kind, data, fields):
