@@ -1,6 +1,7 @@
 """Starting journeys and reading them (API.md, Journeys)."""
 
 import contextlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from workflows import search_attributes as sa
 
 log = structlog.get_logger(__name__)
 WORKFLOW = "JourneyWorkflow"
+_CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 async def _check_placement(services: Services, body: StartJourneyIn) -> None:
@@ -106,10 +108,10 @@ async def start_journey(
     if existing and await stale_claim(services, existing):
         await services.identity.release(existing)
         existing = await services.identity.claim(hashed, journey_id)
-    if existing:
-        raise ApiError(409, "ACTIVE_JOURNEY_EXISTS", "This NIK has an active journey", journey_id=existing)
     if existing and request_id and await _started_by(client, existing, request_id):
         return await get_journey(services, caller, existing)
+    if existing:
+        raise ApiError(409, "ACTIVE_JOURNEY_EXISTS", "This NIK has an active journey", journey_id=existing)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     try:
         w = body.worker
@@ -126,9 +128,9 @@ async def start_journey(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             search_attributes=_initial_search_attributes(body),
+            memo={"request": request_id} if request_id else None,
         )
     except BaseException:
-            memo={"request": request_id} if request_id else None,
         await _release_unless_started(services, journey_id)
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
@@ -141,8 +143,6 @@ async def start_journey(
         return _as_started(start_input)
 
 
-def _as_started(start_input: StartJourney) -> dict[str, Any]:
-    first = decide.start(start_input)[0].recorded(1, datetime.now(UTC))
 async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
     """Whether the journey was started by the request `request_id` (an earlier try of this one)."""
     try:
@@ -154,6 +154,8 @@ async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
     return (await description.memo()).get("request") == request_id
 
 
+def _as_started(start_input: StartJourney) -> dict[str, Any]:
+    first = decide.start(start_input)[0].recorded(1, datetime.now(UTC))
     return journey_view(evolve(None, first))
 
 
@@ -181,7 +183,8 @@ def parse_cursor(cursor: str | None) -> int:
     """Event cursors are the last `seq` returned."""
     if cursor is None or cursor == "":
         return 0
-    if not cursor.isdigit():
+    # ASCII digits only (`str.isdigit` takes "²" and "３"), and few enough to fit a bigint.
+    if not _CURSOR.fullmatch(cursor):
         raise invalid(["cursor"], "The cursor is not valid")
     return int(cursor)
 
