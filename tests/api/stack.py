@@ -111,18 +111,19 @@ async def running_stack(
     client: Client, db_url: str, tmp: Path, settings_overrides: dict[str, Any] | None = None
 ) -> AsyncIterator[Stack]:
     """Migrate and seed the store, serve API and simulator, start a worker on a fresh task queue.
-    `settings_overrides` change settings (e.g. a policy) for this stack only."""
+    `settings_overrides` change settings (e.g. a policy, or the task queue of a stack started again on
+    the same data) for this stack only."""
     await upgrade_async(db_url)
-    settings = Settings(
-        database_url=db_url,
-        data_dir=tmp,
-        task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
-        log_format="json",
-        log_level="WARNING",
+    defaults: dict[str, Any] = {
+        "database_url": db_url,
+        "data_dir": tmp,
+        "task_queue": f"e2e-{uuid.uuid4().hex[:8]}",
+        "log_format": "json",
+        "log_level": "WARNING",
         # Follow-ups due at once after return, so a journey can complete on a real clock.
-        follow_up_months=[0],
-        **(settings_overrides or {}),
-    )
+        "follow_up_months": [0],
+    }
+    settings = Settings(**{**defaults, **(settings_overrides or {})})
     seed_engine = create_engine(db_url)
     await ReferenceData(seed_engine).seed()
     await seed_engine.dispose()
@@ -137,7 +138,7 @@ async def running_stack(
         )
         async with serve_in_background(create_simulator(sim_config)) as sim_url:
             settings = settings.model_copy(update={"simulator_url": sim_url, "engine_url": api_url})
-            engine = create_engine(db_url)
+            engine = create_engine(db_url, timeout_seconds=settings.database_timeout_seconds)
             async with (
                 httpx.AsyncClient(base_url=sim_url, timeout=10) as http,
                 httpx.AsyncClient(base_url=api_url, timeout=60) as api,
