@@ -47,10 +47,11 @@ class IntegrationInbox:
             ).scalar_one()
         return "undelivered" if delivered_at is None else "duplicate"
 
-    async def mark_delivered(self, source: str, event_id: str) -> None:
-        """Record that the workflow has the event (the first delivery time is kept)."""
+    async def mark_delivered(self, source: str, event_id: str) -> bool:
+        """Record that the workflow has the event (the first delivery time is kept). True for the one
+        call that recorded it, False when it was recorded already."""
         async with write_tx(self._engine) as conn:
-            await conn.execute(
+            result = await conn.execute(
                 integration_inbox.update()
                 .where(
                     integration_inbox.c.source == source,
@@ -59,6 +60,7 @@ class IntegrationInbox:
                 )
                 .values(delivered_at=now_text())
             )
+        return result.rowcount == 1
 
     async def get(self, source: str, event_id: str) -> dict | None:
         """The stored event: source, event_id, journey_id, type, body, received_at, delivered_at."""

@@ -113,7 +113,9 @@ async def receive_event(services: Services, source: str, raw: bytes, signature: 
     # Personal values of a first delivery go to the vault; a duplicate's body never changes them.
     for name, value in secrets.items():
         await services.vault.set_field(journey_id, name, value)
-    await _deliver(services, source, journey_id, body)
+    if not await _deliver(services, source, journey_id, body):
+        # A concurrent duplicate delivered it first and was answered 202: exactly one delivery is.
+        return 200, {"status": "duplicate", "journey_id": journey_id}
     log.info("integration_event_delivered", source=source, type=event.type, event_id=event.event_id)
     return 202, {"status": "accepted", "journey_id": journey_id}
 
@@ -132,14 +134,17 @@ async def _known(services: Services, source: str, raw: bytes) -> tuple[int, dict
 
 
 async def _duplicate(services: Services, source: str, stored: dict[str, Any]) -> tuple[int, dict]:
-    """200 `duplicate` for the stored event; one never signalled (the signal failed) is delivered now,
-    with its stored body to its stored journey. The workflow deduplicates a second delivery."""
-    if stored.get("delivered_at") is None:
-        await _deliver(services, source, stored["journey_id"], stored["body"])
-    return 200, {"status": "duplicate", "journey_id": stored["journey_id"]}
+    """200 `duplicate` for the stored event. One kept but never signalled (the signal failed, and the
+    sender was answered 503) is delivered now, with its stored body to its stored journey: the delivery
+    that records it is the first accepted one, 202. The workflow deduplicates a second signal."""
+    journey_id = stored["journey_id"]
+    if stored.get("delivered_at") is None and await _deliver(services, source, journey_id, stored["body"]):
+        return 202, {"status": "accepted", "journey_id": journey_id}
+    return 200, {"status": "duplicate", "journey_id": journey_id}
 
 
-async def _deliver(services: Services, source: str, journey_id: str, body: dict[str, Any]) -> None:
+async def _deliver(services: Services, source: str, journey_id: str, body: dict[str, Any]) -> bool:
+    """Signal the event to its journey; True when this call recorded its delivery (the first)."""
     client = await services.temporal.client()
     try:
         await client.get_workflow_handle(journey_id).signal("integration_event", IntegrationEvent.model_validate(body))
@@ -149,4 +154,4 @@ async def _deliver(services: Services, source: str, journey_id: str, body: dict[
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
         log.info("integration_event_for_ended_journey", source=source, event_id=body.get("event_id"))
-    await services.inbox.mark_delivered(source, body["event_id"])
+    return await services.inbox.mark_delivered(source, body["event_id"])

@@ -1,9 +1,12 @@
 """The API's Temporal client, connected lazily so the API starts (and answers 503) while Temporal boots.
 
 Every call the API makes to Temporal carries a deadline (API.md: a dependency that is down or too slow
-gets 503 within a deadline, never a hang): each RPC gets `PMI_TEMPORAL_RPC_TIMEOUT_SECONDS` through a
+gets 503 within a deadline, never a hang): each call gets `PMI_TEMPORAL_RPC_TIMEOUT_SECONDS` through a
 client interceptor, and a whole update, which the SDK would otherwise keep re-sending for as long as
 no worker accepts it, is bounded by `PMI_TEMPORAL_UPDATE_TIMEOUT_SECONDS` (`within_deadline`).
+
+The interceptor sets the gRPC deadline *and* cancels the call when it passes: with the server down
+the client keeps retrying "connection refused" past `rpc_timeout` (a 2 s deadline took 6 s).
 """
 
 import asyncio
@@ -38,12 +41,30 @@ _CALLS = (
 )
 
 
+_UPDATES = ("start_workflow_update", "start_update_with_start_workflow")
+
+
 class _DeadlineOutbound(OutboundInterceptor):
     """Gives every call without an explicit `rpc_timeout` the default one."""
 
     def __init__(self, next: OutboundInterceptor, timeout: timedelta) -> None:
         super().__init__(next)
         self.timeout = timeout
+
+
+class _BoundedIterator:
+    """An async iterator of pages (workflow lists, history events) whose every step has the deadline."""
+
+    def __init__(self, inner: Any, seconds: float) -> None:
+        self._inner = inner
+        self._seconds = seconds
+
+    def __aiter__(self) -> "_BoundedIterator":
+        return self
+
+    async def __anext__(self) -> Any:
+        async with asyncio.timeout(self._seconds):
+            return await self._inner.__anext__()
 
 
 def _with_deadline(name: str) -> Callable[..., Any]:
@@ -54,7 +75,13 @@ def _with_deadline(name: str) -> Callable[..., Any]:
             inner = getattr(input, nested, None)
             if inner is not None and getattr(inner, "rpc_timeout", self.timeout) is None:
                 inner.rpc_timeout = self.timeout
-        return getattr(self.next, name)(input)
+        seconds = (getattr(input, "rpc_timeout", None) or self.timeout).total_seconds()
+        result = getattr(self.next, name)(input)
+        if name in _UPDATES:  # bounded as a whole by the update deadline (`TemporalGateway.update`)
+            return result
+        if asyncio.iscoroutine(result):
+            return within_deadline(result, seconds)
+        return _BoundedIterator(result, seconds) if hasattr(result, "__anext__") else result
 
     call.__name__ = name
     return call
