@@ -34,6 +34,15 @@ class EventConflict(Exception):
     """A seq is already stored with a different event type: two histories claim the same place."""
 
 
+class CorruptEvent(ValueError):
+    """A stored event whose `data` is no longer JSON: the store was altered outside the engine."""
+
+    def __init__(self, stream_id: str, seq: int) -> None:
+        super().__init__(f"event {seq} of {stream_id} is corrupt")
+        self.stream_id = stream_id
+        self.seq = seq
+
+
 def canonical_json(obj: Any) -> str:
     """The canonical JSON of API.md: sorted keys, no spaces, UTF-8 characters as they are."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -46,14 +55,18 @@ def event_hash(prev_hash: str, event: dict) -> str:
 
 
 def _hashed_part(row: Any) -> dict:
-    """The event document as hashed, rebuilt from a stored row."""
+    """The event document as hashed, rebuilt from a stored row; `CorruptEvent` when `data` is not JSON."""
+    try:
+        data = json.loads(row.data)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise CorruptEvent(row.stream_id, row.seq) from exc
     return {
         "seq": row.seq,
         "type": row.type,
         "version": row.version,
         "occurred_at": row.occurred_at,
         "actor": {"sub": row.actor_sub, "role": row.actor_role},
-        "data": json.loads(row.data),
+        "data": data,
         "prev_hash": row.prev_hash,
     }
 
@@ -177,8 +190,9 @@ class EventStore:
     async def verify_chain(self, stream_id: str) -> tuple[bool, int | None]:
         """Recompute the chain: (True, None) when intact, else (False, first seq that is wrong).
 
-        A missing seq, a `prev_hash` that is not the previous event's hash, or a `hash` that does
-        not recompute all break the chain at that seq. An empty stream is intact.
+        A missing seq, a `prev_hash` that is not the previous event's hash, a `hash` that does not
+        recompute, or `data` that is no longer JSON all break the chain at that seq: corruption is a
+        finding, never an error. An empty stream is intact.
         """
         query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
         prev_hash = GENESIS_HASH
@@ -187,7 +201,11 @@ class EventStore:
             for row in await conn.execute(query):
                 if row.seq != expected_seq or row.prev_hash != prev_hash:
                     return False, expected_seq
-                if event_hash(prev_hash, _hashed_part(row)) != row.hash:
+                try:
+                    recomputed = event_hash(prev_hash, _hashed_part(row))
+                except CorruptEvent:
+                    return False, row.seq
+                if recomputed != row.hash:
                     return False, row.seq
                 prev_hash = row.hash
                 expected_seq += 1

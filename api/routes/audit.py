@@ -42,6 +42,9 @@ async def state_as_of(
                         "replay": "ok",
                         "runs_replayed": 2,
                         "state_matches": True,
+                        "cases": [
+                            {"case_id": "c_01JQ8Z5V7Q3M0X2N4R6T8W0Y2B", "hash_chain": "ok", "broken_at_seq": None}
+                        ],
                     }
                 }
             }

@@ -15,9 +15,11 @@ from api.auth import Caller
 from api.errors import ApiError, invalid, not_found
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
+from domain.case_events import evolve_case
 from domain.contracts import NewEvent
-from domain.evolve import fold
+from domain.evolve import evolve, fold
 from domain.view import journey_view
+from store.event_store import CorruptEvent
 from workflows.client import DATA_CONVERTER
 
 log = structlog.get_logger(__name__)
@@ -102,17 +104,59 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
         log.warning("histories_unavailable", journey_id=journey_id, error_type=type(exc).__name__)
     live = await _live_state(services, journey_id)
     version = live.get("version", 0) if live else 0
-    documents = await _caught_up(services, journey_id, version)
-    # Compare like with like: the fold of exactly the events the live state had seen.
-    folded = fold(_recorded([d for d in documents if d["seq"] <= version]))
+    await _caught_up(services, journey_id, version)
+    broken_at, sound = await _sound_stream(services, journey_id, evolve)
+    # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
+    # before that point cannot match.
+    seen = [d for d in sound if d["seq"] <= version]
+    folded = fold(_recorded(seen)) if len(seen) == version else None
     matches = folded is not None and live is not None and journey_view(folded) == live
+    cases = []
+    for case in await _case_documents(services, journey_id):
+        case_broken_at, _ = await _sound_stream(services, case["case_id"], evolve_case)
+        cases.append(
+            {
+                "case_id": case["case_id"],
+                "hash_chain": "ok" if case_broken_at is None else "broken",
+                "broken_at_seq": case_broken_at,
+            }
+        )
     return {
-        "hash_chain": "ok" if ok else "broken",
+        "hash_chain": "ok" if broken_at is None else "broken",
         "broken_at_seq": broken_at,
         "replay": replay,
         "runs_replayed": runs,
         "state_matches": matches,
+        "cases": cases,
     }
+
+
+# What a stored event that no longer reads as its type raises when folded (pydantic's ValidationError
+# is a ValueError; an unknown type is a KeyError in the event tables).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
+async def _sound_stream(services: Services, stream_id: str, evolve_one: Any) -> tuple[int | None, list[dict]]:
+    """The first broken seq of a stream, or None, and its events before that seq. Broken: the hash chain
+    (`EventStore.verify_chain`), data that is no longer JSON, or an event that no longer reads as its
+    type or cannot follow the ones before it. Corruption is a finding, never an error (API.md)."""
+    _, broken_at = await services.events.verify_chain(stream_id)
+    unreadable: int | None = None
+    try:
+        documents = await services.events.read_all(stream_id)
+    except CorruptEvent as exc:
+        unreadable = exc.seq
+        documents = await services.events.read(stream_id, 0, exc.seq - 1) if exc.seq > 1 else []
+    state = None
+    for index, document in enumerate(documents):
+        try:
+            state = evolve_one(state, _recorded([document])[0])
+        except _UNREADABLE:
+            unreadable = document["seq"]
+            documents = documents[:index]
+            break
+    found = [seq for seq in (broken_at, unreadable) if seq is not None]
+    return (min(found) if found else None), documents
 
 
 async def _iterate(histories: list[WorkflowHistory]):
@@ -132,9 +176,14 @@ async def _live_state(services: Services, journey_id: str) -> dict[str, Any] | N
 
 
 async def _caught_up(services: Services, journey_id: str, version: int) -> list[dict[str, Any]]:
-    """The stored events, waiting briefly for the writer to reach the live version."""
+    """The stored events, waiting briefly for the writer to reach the live version (not for a store that
+    cannot be read: that is what verify reports)."""
+    documents: list[dict[str, Any]] = []
     for _ in range(30):
-        documents = await services.events.read_all(journey_id)
+        try:
+            documents = await services.events.read_all(journey_id)
+        except CorruptEvent:
+            return documents
         if documents and documents[-1]["seq"] >= version:
             return documents
         await asyncio.sleep(0.1)

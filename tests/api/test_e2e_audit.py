@@ -1,7 +1,12 @@
 """End to end: an auditor reads a journey as it stood, verifies it and exports it."""
 
+import contextlib
+import importlib
 import json
 
+from sqlalchemy import text
+
+from store.event_store import EventStore, canonical_json, event_hash
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, signal, start
 from tests.polling import eventually
@@ -60,6 +65,7 @@ async def test_verify_checks_the_chain_replays_the_histories_and_compares_the_fo
         "replay": "ok",
         "runs_replayed": 1,
         "state_matches": True,
+        "cases": [],
     }
 
 
@@ -74,3 +80,78 @@ async def test_export_holds_the_journey_its_events_and_its_workflow_history(stac
     assert doc["workflow_histories"] and doc["workflow_histories"][0]["workflow_id"] == jid
     # Personal data stays in the vault: the clear NIK is nowhere in the export, histories included.
     assert stack.last_nik not in json.dumps(doc)
+
+
+_SCHEMA = importlib.import_module("store.migrations.versions.0001_initial_schema")
+
+
+@contextlib.asynccontextmanager
+async def append_only_lifted(stack: Stack):
+    """What an attacker with database access can do: lift the append-only triggers (put back after)."""
+    pg = stack.engine.dialect.name == "postgresql"
+    async with stack.engine.begin() as conn:
+        for trigger in (
+            ("events_append_only ON events", "events_no_truncate ON events")
+            if pg
+            else (
+                "events_no_update",
+                "events_no_delete",
+            )
+        ):
+            await conn.execute(text(f"DROP TRIGGER {trigger}"))
+    try:
+        async with stack.engine.begin() as conn:
+            yield conn
+    finally:
+        async with stack.engine.begin() as conn:
+            for statement in _SCHEMA.PG_APPEND_ONLY if pg else _SCHEMA.SQLITE_APPEND_ONLY:
+                await conn.execute(text(statement))
+
+
+async def verify(stack: Stack, jid: str) -> dict:
+    r = await stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*"))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_data_that_is_no_longer_json_is_reported_broken_at_its_seq_not_answered_with_an_error(stack: Stack):
+    jid, journey = await journey_with_history(stack)
+    events = await events_of(stack, jid, journey["version"])
+    consent = next(e for e in events if e["type"] == "StepCompleted" and e["data"]["step"] == "family_consent")
+    async with append_only_lifted(stack) as conn:
+        await conn.execute(
+            text("UPDATE events SET data = '{\"step\": ' WHERE stream_id = :s AND seq = :q"),
+            {"s": jid, "q": consent["seq"]},
+        )
+    result = await verify(stack, jid)
+    assert (result["hash_chain"], result["broken_at_seq"], result["state_matches"]) == (
+        "broken",
+        consent["seq"],
+        False,
+    )
+
+
+async def test_an_event_rewritten_with_a_recomputed_chain_but_not_its_type_is_reported_broken(stack: Stack):
+    """Every hash recomputes, so only reading the event as its type shows the change."""
+    jid, journey = await journey_with_history(stack)
+    events = await events_of(stack, jid, journey["version"])
+    consent = next(e for e in events if e["type"] == "StepCompleted" and e["data"]["step"] == "family_consent")
+    prev = consent["prev_hash"]
+    async with append_only_lifted(stack) as conn:
+        for e in events[consent["seq"] - 1 :]:
+            data = {"not_a_field_of_the_type": True} if e["seq"] == consent["seq"] else e["data"]
+            body = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")} | {"data": data, "prev_hash": prev}
+            digest = event_hash(prev, body)
+            await conn.execute(
+                text("UPDATE events SET data = :d, prev_hash = :p, hash = :h WHERE stream_id = :s AND seq = :q"),
+                {"d": canonical_json(data), "p": prev, "h": digest, "s": jid, "q": e["seq"]},
+            )
+            prev = digest
+    # The hashes alone see an intact chain:
+    assert await EventStore(stack.engine).verify_chain(jid) == (True, None)
+    result = await verify(stack, jid)
+    assert (result["hash_chain"], result["broken_at_seq"], result["state_matches"]) == (
+        "broken",
+        consent["seq"],
+        False,
+    )

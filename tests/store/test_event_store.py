@@ -164,3 +164,67 @@ async def test_read_pages_after_a_seq(engine):
     assert await store.read("c_case", after_seq=7) == []
     assert await store.read_all("c_unknown") == []
     assert await store.verify_chain("c_unknown") == (True, None)
+
+
+async def _tampered(engine, stream_id: str, *statements: str) -> EventStore:
+    """Five events in `stream_id`, then `statements` run as an attacker with database access would."""
+    store = EventStore(engine)
+    await store.append(stream_id, [new_event(s) for s in range(1, 6)])
+    await _drop_append_only_triggers(engine)
+    async with engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement.replace("$S", f"'{stream_id}'")))
+    return store
+
+
+COLUMNS = "stream_id, type, version, occurred_at, recorded_at, actor_sub, actor_role, data, prev_hash, hash"
+
+
+@pytest.mark.parametrize(
+    ("statements", "broken_at"),
+    [
+        pytest.param(["UPDATE events SET data = '{\"step\": ' WHERE stream_id = $S AND seq = 3"], 3, id="not_json"),
+        pytest.param(["UPDATE events SET data = 'null' WHERE stream_id = $S AND seq = 2"], 2, id="json_null"),
+        pytest.param(
+            [
+                "UPDATE events SET seq = 100 WHERE stream_id = $S AND seq = 2",
+                "UPDATE events SET seq = 2 WHERE stream_id = $S AND seq = 3",
+                "UPDATE events SET seq = 3 WHERE stream_id = $S AND seq = 100",
+            ],
+            2,
+            id="two_rows_swapped",
+        ),
+        pytest.param(
+            [f"INSERT INTO events (seq, {COLUMNS}) SELECT 6, {COLUMNS} FROM events WHERE stream_id = $S AND seq = 5"],
+            6,
+            id="row_inserted_at_the_end",
+        ),
+        pytest.param(
+            [
+                "UPDATE events SET seq = seq + 10 WHERE stream_id = $S AND seq >= 4",
+                "UPDATE events SET seq = seq - 9 WHERE stream_id = $S AND seq >= 14",
+                f"INSERT INTO events (seq, {COLUMNS}) SELECT 4, {COLUMNS} FROM events WHERE stream_id = $S AND seq = 3",
+            ],
+            4,
+            id="row_inserted_in_the_middle",
+        ),
+        pytest.param(["UPDATE events SET seq = 9 WHERE stream_id = $S AND seq = 5"], 5, id="last_seq_changed"),
+        pytest.param(["UPDATE events SET seq = 7 WHERE stream_id = $S AND seq = 3"], 3, id="middle_seq_changed"),
+        pytest.param(["UPDATE events SET type = 'StepWaived' WHERE stream_id = $S AND seq = 4"], 4, id="type_changed"),
+    ],
+)
+async def test_every_kind_of_corruption_breaks_the_chain_at_its_first_seq_and_raises_nothing(
+    engine, statements, broken_at
+):
+    store = await _tampered(engine, "j_corrupt", *statements)
+    assert await store.verify_chain("j_corrupt") == (False, broken_at)
+
+
+async def test_reading_an_event_whose_data_is_not_json_says_which_event_is_corrupt(engine):
+    from store.event_store import CorruptEvent
+
+    store = await _tampered(engine, "j_unreadable", "UPDATE events SET data = 'x' WHERE stream_id = $S AND seq = 4")
+    with pytest.raises(CorruptEvent) as corrupt:
+        await store.read_all("j_unreadable")
+    assert (corrupt.value.stream_id, corrupt.value.seq) == ("j_unreadable", 4)
+    assert [d["seq"] for d in await store.read("j_unreadable", 0, 3)] == [1, 2, 3]
