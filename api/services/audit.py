@@ -9,18 +9,17 @@ from typing import Any
 import structlog
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
-from temporalio.worker import Replayer
 
 from api.auth import Caller
 from api.errors import ApiError, invalid, not_found
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
+from api.services.replay import replay as replay_runs
 from domain.case_events import evolve_case
 from domain.contracts import NewEvent
 from domain.evolve import evolve, fold
 from domain.view import journey_view
 from store.event_store import CorruptEvent
-from workflows.client import DATA_CONVERTER
 
 log = structlog.get_logger(__name__)
 # Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
@@ -85,21 +84,15 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
     the replay is `unavailable`."""
     await find_in_store(services, caller, journey_id)
     ok, broken_at = await services.events.verify_chain(journey_id)
-    replay, runs = "unavailable", 0
+    replay, runs, divergences = "unavailable", 0, []
     try:
         histories = await _histories(services, journey_id)
-        from worker import SANDBOX, WORKFLOWS
-
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=SANDBOX)
-        replay = "ok"
-        async with replayer.workflow_replay_iterator(_iterate(histories)) as results:
-            async for result in results:
-                runs += 1
-                if result.replay_failure is not None:
-                    log.warning("replay_failed", journey_id=journey_id, error=str(result.replay_failure))
-                    replay = "nondeterministic"
-        if not histories:
-            replay = "unavailable"
+        if histories:
+            report = await replay_runs(histories)
+            runs, divergences = report.runs, [d.as_json() for d in report.divergences]
+            replay = "nondeterministic" if divergences else "ok"
+            for divergence in divergences:
+                log.warning("replay_diverged", **{k: v for k, v in divergence.items() if k != "message"})
     except TEMPORAL_DOWN as exc:
         log.warning("histories_unavailable", journey_id=journey_id, error_type=type(exc).__name__)
     live = await _live_state(services, journey_id)
@@ -128,6 +121,7 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
         "runs_replayed": runs,
         "state_matches": matches,
         "cases": cases,
+        **({"replay_failures": divergences} if divergences else {}),
     }
 
 
@@ -157,11 +151,6 @@ async def _sound_stream(services: Services, stream_id: str, evolve_one: Any) -> 
             break
     found = [seq for seq in (broken_at, unreadable) if seq is not None]
     return (min(found) if found else None), documents
-
-
-async def _iterate(histories: list[WorkflowHistory]):
-    for history in histories:
-        yield history
 
 
 async def _live_state(services: Services, journey_id: str) -> dict[str, Any] | None:
