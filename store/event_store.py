@@ -188,7 +188,14 @@ class EventStore:
             return [_document(row) for row in await conn.execute(query)]
 
     async def verify_chain(self, stream_id: str) -> tuple[bool, int | None]:
-        """Recompute the chain: (True, None) when intact, else (False, first seq that is wrong).
+        """Recompute the chain: (True, None) when intact, else (False, first seq that is wrong)."""
+        broken_at, _ = await self.read_checked(stream_id)
+        return broken_at is None, broken_at
+
+    async def read_checked(self, stream_id: str) -> tuple[int | None, list[dict]]:
+        """Every event of the stream with its chain recomputed, in one read: the first seq where the chain
+        breaks (None when intact), and the documents that can still be read (those before the first
+        whose `data` is no longer JSON).
 
         A missing seq, a `prev_hash` that is not the previous event's hash, a `hash` that does not
         recompute, or `data` that is no longer JSON all break the chain at that seq: corruption is a
@@ -197,19 +204,27 @@ class EventStore:
         query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
         prev_hash = GENESIS_HASH
         expected_seq = 1
+        broken_at: int | None = None
+        documents: list[dict] = []
         async with self._engine.connect() as conn:
             for row in await conn.execute(query):
-                if row.seq != expected_seq or row.prev_hash != prev_hash:
-                    return False, expected_seq
                 try:
-                    recomputed = event_hash(prev_hash, _hashed_part(row))
+                    doc = _document(row)
                 except CorruptEvent:
-                    return False, row.seq
-                if recomputed != row.hash:
-                    return False, row.seq
+                    return (broken_at or min(row.seq, expected_seq)), documents
+                documents.append(doc)
+                if broken_at is None:
+                    if row.seq != expected_seq or row.prev_hash != prev_hash:
+                        broken_at = expected_seq
+                    elif event_hash(prev_hash, _without_unhashed(doc)) != row.hash:
+                        broken_at = row.seq
                 prev_hash = row.hash
                 expected_seq += 1
-        return True, None
+        return broken_at, documents
+
+
+def _without_unhashed(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k not in ("hash", "recorded_at")}
 
 
 def _new_document(event: NewEvent, prev_hash: str) -> dict:

@@ -83,7 +83,16 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
     down the chain and the fold are still checked, against the last state the read model holds, and
     the replay is `unavailable`."""
     await find_in_store(services, caller, journey_id)
-    ok, broken_at = await services.events.verify_chain(journey_id)
+    return await verify_journey(services, journey_id)
+
+
+async def verify_journey(services: Services, journey_id: str, *, replay_histories: bool = True) -> dict[str, Any]:
+    """`verify` without the caller's region check (the `pmi audit verify` bulk check runs it too).
+    Without `replay_histories` Temporal is not asked at all: the replay is `skipped` and the fold is
+    compared with the last state the read model holds."""
+    if not replay_histories:
+        live = await services.read_model.get(journey_id)
+        return await _checked(services, journey_id, live, "skipped", 0, [])
     replay, runs, divergences = "unavailable", 0, []
     try:
         histories = await _histories(services, journey_id)
@@ -96,13 +105,23 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
     except TEMPORAL_DOWN as exc:
         log.warning("histories_unavailable", journey_id=journey_id, error_type=type(exc).__name__)
     live = await _live_state(services, journey_id)
+    await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
+    return await _checked(services, journey_id, live, replay, runs, divergences)
+
+
+async def _checked(
+    services: Services,
+    journey_id: str,
+    live: dict[str, Any] | None,
+    replay: str,
+    runs: int,
+    divergences: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The verify answer: the chains of the journey and its cases, and the fold against `live`."""
     version = live.get("version", 0) if live else 0
-    await _caught_up(services, journey_id, version)
-    broken_at, sound = await _sound_stream(services, journey_id, evolve)
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
-    seen = [d for d in sound if d["seq"] <= version]
-    folded = fold(_recorded(seen)) if len(seen) == version else None
+    broken_at, folded = await _sound_stream(services, journey_id, evolve, until=version)
     matches = folded is not None and live is not None and journey_view(folded) == live
     cases = []
     for case in await _case_documents(services, journey_id):
@@ -130,27 +149,24 @@ async def verify(services: Services, caller: Caller, journey_id: str) -> dict[st
 _UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
 
 
-async def _sound_stream(services: Services, stream_id: str, evolve_one: Any) -> tuple[int | None, list[dict]]:
-    """The first broken seq of a stream, or None, and its events before that seq. Broken: the hash chain
-    (`EventStore.verify_chain`), data that is no longer JSON, or an event that no longer reads as its
-    type or cannot follow the ones before it. Corruption is a finding, never an error (API.md)."""
-    _, broken_at = await services.events.verify_chain(stream_id)
-    unreadable: int | None = None
-    try:
-        documents = await services.events.read_all(stream_id)
-    except CorruptEvent as exc:
-        unreadable = exc.seq
-        documents = await services.events.read(stream_id, 0, exc.seq - 1) if exc.seq > 1 else []
-    state = None
-    for index, document in enumerate(documents):
+async def _sound_stream(
+    services: Services, stream_id: str, evolve_one: Any, until: int | None = None
+) -> tuple[int | None, Any]:
+    """The first broken seq of a stream (None when sound) and its fold after event `until` (None when
+    the stream is broken before that, or has no such event). Broken: the hash chain, data that is no
+    longer JSON, or an event that no longer reads as its type or cannot follow the ones before it.
+    Corruption is a finding, never an error (API.md). One read of the stream, one fold."""
+    broken_at, documents = await services.events.read_checked(stream_id)
+    state, state_until = None, None
+    for document in documents:
         try:
             state = evolve_one(state, _recorded([document])[0])
         except _UNREADABLE:
-            unreadable = document["seq"]
-            documents = documents[:index]
+            broken_at = document["seq"] if broken_at is None else min(broken_at, document["seq"])
             break
-    found = [seq for seq in (broken_at, unreadable) if seq is not None]
-    return (min(found) if found else None), documents
+        if document["seq"] == until and (broken_at is None or broken_at > until):
+            state_until = state
+    return broken_at, state_until
 
 
 async def _live_state(services: Services, journey_id: str) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """End to end: an auditor reads a journey as it stood, verifies it and exports it."""
 
-import contextlib
+import asyncio
 import importlib
 import json
 
@@ -85,27 +85,36 @@ async def test_export_holds_the_journey_its_events_and_its_workflow_history(stac
 _SCHEMA = importlib.import_module("store.migrations.versions.0001_initial_schema")
 
 
-@contextlib.asynccontextmanager
-async def append_only_lifted(stack: Stack):
-    """What an attacker with database access can do: lift the append-only triggers (put back after)."""
+async def settled_events(stack: Stack, jid: str, version: int) -> list[dict]:
+    """The events once the worker has stopped appending (records of requests land after their step)."""
+    events = await events_of(stack, jid, version)
+    while True:
+        await asyncio.sleep(0.5)
+        again = await events_of(stack, jid, version)
+        if len(again) == len(events):
+            return again
+        events = again
+
+
+async def tamper(stack: Stack, statements: list[tuple[str, dict]]) -> None:
+    """What an attacker with database access can do: lift the append-only triggers, change rows, and put
+    the triggers back, all in one transaction."""
     pg = stack.engine.dialect.name == "postgresql"
+    dropped = (
+        ("events_append_only ON events", "events_no_truncate ON events")
+        if pg
+        else (
+            "events_no_update",
+            "events_no_delete",
+        )
+    )
     async with stack.engine.begin() as conn:
-        for trigger in (
-            ("events_append_only ON events", "events_no_truncate ON events")
-            if pg
-            else (
-                "events_no_update",
-                "events_no_delete",
-            )
-        ):
+        for trigger in dropped:
             await conn.execute(text(f"DROP TRIGGER {trigger}"))
-    try:
-        async with stack.engine.begin() as conn:
-            yield conn
-    finally:
-        async with stack.engine.begin() as conn:
-            for statement in _SCHEMA.PG_APPEND_ONLY if pg else _SCHEMA.SQLITE_APPEND_ONLY:
-                await conn.execute(text(statement))
+        for statement, params in statements:
+            await conn.execute(text(statement), params)
+        for statement in _SCHEMA.PG_APPEND_ONLY if pg else _SCHEMA.SQLITE_APPEND_ONLY:
+            await conn.execute(text(statement))
 
 
 async def verify(stack: Stack, jid: str) -> dict:
@@ -118,11 +127,8 @@ async def test_data_that_is_no_longer_json_is_reported_broken_at_its_seq_not_ans
     jid, journey = await journey_with_history(stack)
     events = await events_of(stack, jid, journey["version"])
     consent = next(e for e in events if e["type"] == "StepCompleted" and e["data"]["step"] == "family_consent")
-    async with append_only_lifted(stack) as conn:
-        await conn.execute(
-            text("UPDATE events SET data = '{\"step\": ' WHERE stream_id = :s AND seq = :q"),
-            {"s": jid, "q": consent["seq"]},
-        )
+    statement = "UPDATE events SET data = '{\"step\": ' WHERE stream_id = :s AND seq = :q"
+    await tamper(stack, [(statement, {"s": jid, "q": consent["seq"]})])
     result = await verify(stack, jid)
     assert (result["hash_chain"], result["broken_at_seq"], result["state_matches"]) == (
         "broken",
@@ -134,19 +140,21 @@ async def test_data_that_is_no_longer_json_is_reported_broken_at_its_seq_not_ans
 async def test_an_event_rewritten_with_a_recomputed_chain_but_not_its_type_is_reported_broken(stack: Stack):
     """Every hash recomputes, so only reading the event as its type shows the change."""
     jid, journey = await journey_with_history(stack)
-    events = await events_of(stack, jid, journey["version"])
+    events = await settled_events(stack, jid, journey["version"])
     consent = next(e for e in events if e["type"] == "StepCompleted" and e["data"]["step"] == "family_consent")
-    prev = consent["prev_hash"]
-    async with append_only_lifted(stack) as conn:
-        for e in events[consent["seq"] - 1 :]:
-            data = {"not_a_field_of_the_type": True} if e["seq"] == consent["seq"] else e["data"]
-            body = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")} | {"data": data, "prev_hash": prev}
-            digest = event_hash(prev, body)
-            await conn.execute(
-                text("UPDATE events SET data = :d, prev_hash = :p, hash = :h WHERE stream_id = :s AND seq = :q"),
+    prev, rewrites = consent["prev_hash"], []
+    for e in events[consent["seq"] - 1 :]:
+        data = {"not_a_field_of_the_type": True} if e["seq"] == consent["seq"] else e["data"]
+        body = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")} | {"data": data, "prev_hash": prev}
+        digest = event_hash(prev, body)
+        rewrites.append(
+            (
+                "UPDATE events SET data = :d, prev_hash = :p, hash = :h WHERE stream_id = :s AND seq = :q",
                 {"d": canonical_json(data), "p": prev, "h": digest, "s": jid, "q": e["seq"]},
             )
-            prev = digest
+        )
+        prev = digest
+    await tamper(stack, rewrites)
     # The hashes alone see an intact chain:
     assert await EventStore(stack.engine).verify_chain(jid) == (True, None)
     result = await verify(stack, jid)
