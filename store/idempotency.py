@@ -103,7 +103,5 @@ class IdempotencyKeys:
         """Give up an in-flight reservation, so that a retry runs the request again."""
         async with write_tx(self._engine, urgent=True) as conn:
             await conn.execute(
-                delete(idempotency_keys).where(
-                    *self._where(scope, key), idempotency_keys.c.status_code == IN_FLIGHT
-                )
+                delete(idempotency_keys).where(*self._where(scope, key), idempotency_keys.c.status_code == IN_FLIGHT)
             )
