@@ -81,10 +81,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     """Only the HTTP API."""
+    from cli.run import uvicorn_args
+
     host = args.host or settings.api_host
-    port = str(args.port or settings.api_port)
-    extra = ["--workers", str(args.workers)] if args.workers > 1 else []
-    return _exec_module("uvicorn", "api.app:create_app", "--factory", "--host", host, "--port", port, *extra)
+    return _exec_module("uvicorn", *uvicorn_args(host, args.port or settings.api_port, args.workers))
 
 
 def cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,6 +107,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             seed=args.seed,
         )
     )
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Verify many journeys: chains, folds and (unless --no-replay) replays; a table and a JSON report."""
+    from cli.audit_verify import run
+
+    return run(args, settings)
 
 
 def _safe_url(url: str) -> str:
@@ -144,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="report journeys whose identifiers in the vault are not ASCII (exit 1 when any); prints ids only",
     )
     p.set_defaults(func=cmd_check_identifiers)
+
+    audit = sub.add_parser("audit", help="auditors' tools").add_subparsers(dest="audit_command", required=True)
+    p = audit.add_parser("verify", help="verify many journeys; exit 1 when any fails")
+    p.add_argument("journey_ids", nargs="*", metavar="JOURNEY_ID")
+    p.add_argument("--all", action="store_true", help="every journey in the store")
+    p.add_argument("--since", help="journeys changed on or after this date (YYYY-MM-DD, UTC)")
+    p.add_argument("--no-replay", action="store_true", help="chains and folds only; do not ask Temporal")
+    p.add_argument("--concurrency", type=int, default=8, help="journeys verified at once (default 8)")
+    p.add_argument("--report", default="verify-report.json", help="where the JSON report goes")
+    p.set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("demo", help="start and progress realistic journeys through the API")
     p.add_argument("--journeys", "-n", type=int, default=20)

@@ -24,6 +24,22 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+# Longer than the idle timeout of the clients and proxies in front of the API (60 s is common):
+# an idle keep-alive connection is then closed by the client, never by the server just as the
+# client sends a request on it (which the client sees as a dropped connection, and nobody logs).
+KEEP_ALIVE_SECONDS = 75
+
+
+def uvicorn_args(host: str, port: int, workers: int = 1) -> list[str]:
+    """The API's uvicorn command line after `python -m uvicorn` (`pmi run` and `pmi api`).
+
+    No uvicorn access log: `api.middleware` logs every request already, as an event with its
+    request id, status and duration; uvicorn's line repeated it as prose (a second log line per request)."""
+    args = ["api.app:create_app", "--factory", "--host", host, "--port", str(port)]
+    args += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS), "--no-access-log"]
+    return args + (["--workers", str(workers)] if workers > 1 else [])
+
+
 def part_specs(settings: Settings, env: dict[str, str]) -> list[ChildSpec]:
     """The simulator, the worker and the API, in start order."""
     py = sys.executable
@@ -31,16 +47,8 @@ def part_specs(settings: Settings, env: dict[str, str]) -> list[ChildSpec]:
     return [
         ChildSpec("simulator", [py, "-m", "simulator"], env=env, cwd=cwd),
         ChildSpec("worker", [py, "-m", "worker"], env=env, cwd=cwd),
-        ChildSpec(
-            "api",
-            [
-                py, "-m", "uvicorn", "api.app:create_app", "--factory",
-                "--host", settings.api_host, "--port", str(settings.api_port),
-            ],
-            env=env,
-            cwd=cwd,
-        ),
-    ]  # fmt: skip
+        ChildSpec("api", [py, "-m", "uvicorn", *uvicorn_args(settings.api_host, settings.api_port)], env=env, cwd=cwd),
+    ]
 
 
 def http_ok(url: str, timeout: float = 1.0) -> bool:

@@ -6,16 +6,17 @@ store's text format (`store.timefmt`), so `first_response_due_at < now` compares
 SQLite and PostgreSQL.
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, not_, select
+from sqlalchemy import Text, and_, cast, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import CaseProjection
-from store.db import upsert_insert, within
-from store.pagination import decode_cursor, page
+from store.db import concurrent_reads, upsert_insert, within
+from store.pagination import decode_cursor, page, page_reader
 from store.tables import cases
 from store.timefmt import format_time
 
@@ -63,6 +64,12 @@ class CaseReadModel:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._pages = page_reader(engine)
+
+    @property
+    def concurrent_reads(self) -> int:
+        """List queries worth running at once on this store (`store.db.concurrent_reads`)."""
+        return concurrent_reads(self._engine)
 
     async def upsert(self, projection: CaseProjection, conn: AsyncConnection | None = None) -> None:
         """Store `projection` unless a newer version is already stored (activities may run late or twice).
@@ -101,20 +108,17 @@ class CaseReadModel:
             row = (await conn.execute(select(*_ROW).where(cases.c.case_id == case_id))).first()
         return _with_overdue(row, _now_text(now)) if row else None
 
-    async def list(
+    async def list_json(
         self,
         filters: CaseFilters,
         limit: int = 50,
         cursor: str | None = None,
         now: datetime | None = None,
-    ) -> tuple[list[dict], str | None]:
-        """Case documents matching `filters`, by case id (ULIDs: oldest first), and the next cursor.
-
-        `overdue=True` is the supervisor's queue (not closed, no first response, deadline before
-        `now`); `overdue=False` everything else. Every document carries `overdue` as of `now`.
-        """
+    ) -> tuple[list[str], str | None]:
+        """As `list`, but each document as JSON text: the text the database holds with `overdue`
+        spliced in, never parsed (the API puts it into its answer as it is)."""
         now_text = _now_text(now)
-        query = select(*_ROW)
+        query = select(*_ROW[:-1], cast(cases.c.document, Text).label("document"))
         for name in _COLUMN_FILTERS:
             value = getattr(filters, name)
             if value is not None:
@@ -129,10 +133,36 @@ class CaseReadModel:
         if after is not None:
             query = query.where(cases.c.case_id > after)
         query = query.order_by(cases.c.case_id).limit(limit + 1)
-        async with self._engine.connect() as conn:
+        async with self._pages.connect() as conn:
             rows = (await conn.execute(query)).all()
         rows, next_cursor = page(rows, limit, "case_id")
-        return [_with_overdue(row, now_text) for row in rows], next_cursor
+        return [_with_overdue_text(row, now_text) for row in rows], next_cursor
+
+    async def list(
+        self,
+        filters: CaseFilters,
+        limit: int = 50,
+        cursor: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[list[dict], str | None]:
+        """Case documents matching `filters`, by case id (ULIDs: oldest first), and the next cursor.
+
+        `overdue=True` is the supervisor's queue (not closed, no first response, deadline before
+        `now`); `overdue=False` everything else. Every document carries `overdue` as of `now`.
+        """
+        texts, next_cursor = await self.list_json(filters, limit, cursor, now)
+        return [json.loads(text) for text in texts], next_cursor
+
+
+def _with_overdue_text(row: Any, now_text: str) -> str:
+    """`_with_overdue` on the stored text: `"overdue": ...` appended as its last member."""
+    overdue = _is_overdue(row, now_text)
+    text = row.document.rstrip()
+    if '"overdue"' in text or not text.endswith("}"):
+        # The document already names `overdue` somewhere (it is replaced, not repeated): the slow way.
+        return json.dumps({**json.loads(text), "overdue": overdue})
+    head = text[:-1].rstrip()
+    return f'{head}{"" if head.endswith("{") else ", "}"overdue": {"true" if overdue else "false"}}}'
 
 
 def _optional_time(value: datetime | None) -> str | None:

@@ -20,6 +20,16 @@ from sqlalchemy.pool import StaticPool
 
 # Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections per process. No overflow: an overflow connection is opened for one checkout and closed
+# after it, and under load that churned connections (on SQLite a thread each, on PostgreSQL a
+# login) all the time; a fixed pool keeps the same ceiling without the churn.
+SQLITE_POOL_SIZE = 8
+POSTGRES_POOL_SIZE = 20
+# Read queries worth running at once on one engine (`api.admission` queues the list queries to
+# this): SQLite's reads each run on a thread of their own and hand the GIL back and forth with the
+# event loop, so beyond two they slow each other down; PostgreSQL's overlap their round trips.
+SQLITE_CONCURRENT_READS = 2
+POSTGRES_CONCURRENT_READS = 8
 # How long a caller waits for the database before it counts as down (API.md: 503 within a deadline):
 # connecting, waiting for a pooled connection, and (PostgreSQL) one statement. `PMI_DATABASE_TIMEOUT_SECONDS`.
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -63,6 +73,8 @@ def create_engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SE
             kwargs.setdefault("poolclass", StaticPool)
         else:
             kwargs.setdefault("pool_timeout", timeout_seconds)
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, in_memory=sqlite_path(url) is None)
@@ -81,11 +93,18 @@ def create_engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SE
         url = u.difference_update_query(["search_path"])
     kwargs["connect_args"] = connect_args
     kwargs.setdefault("pool_timeout", timeout_seconds)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
+
+
+def concurrent_reads(engine: AsyncEngine) -> int:
+    """How many read queries to run at once on `engine` (see `SQLITE_CONCURRENT_READS`), within its pool."""
+    wanted = SQLITE_CONCURRENT_READS if engine.dialect.name == "sqlite" else POSTGRES_CONCURRENT_READS
+    size = getattr(engine.pool, "size", None)
+    return max(1, min(wanted, size())) if callable(size) else wanted
 
 
 def _configure_sqlite(engine: AsyncEngine, in_memory: bool) -> None:

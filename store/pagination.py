@@ -1,7 +1,9 @@
-"""Opaque keyset cursors: the urlsafe base64 of the last key of a page."""
+"""Opaque keyset cursors: the urlsafe base64 of the last key of a page, and the engine pages are read with."""
 
 import base64
 import binascii
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def encode_cursor(last_key: str) -> str:
@@ -24,3 +26,12 @@ def page(rows: list, limit: int, key: str) -> tuple[list, str | None]:
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(getattr(rows[-1], key) if not isinstance(rows[-1], dict) else rows[-1][key])
+
+
+def page_reader(engine: AsyncEngine) -> AsyncEngine:
+    """The engine a list page is read with: one statement, so on PostgreSQL outside a transaction
+    (`AUTOCOMMIT`: no BEGIN and ROLLBACK round trips around the SELECT; the statement sees one
+    snapshot all the same). SQLite keeps its own transaction handling (`store.db`)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

@@ -1,12 +1,16 @@
 """The journeys read model behind `GET /v1/journeys`: one row per journey, newest version wins."""
 
+import json
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Text, cast, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import JourneyProjection
-from store.db import upsert_insert, within
-from store.pagination import decode_cursor, page
+from store.db import concurrent_reads, upsert_insert, within
+from store.pagination import decode_cursor, page, page_reader
 from store.tables import active_journeys, journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
 
@@ -27,31 +31,57 @@ class JourneyFilters(BaseModel):
     province_codes: list[str] | None = None
 
 
+def journey_row(projection: JourneyProjection) -> dict[str, Any]:
+    """The `journeys` row of a projection: its filter columns and its document."""
+    return {
+        "journey_id": projection.journey_id,
+        "status": projection.status,
+        "outcome": projection.outcome,
+        "phase": projection.phase,
+        "scheme": projection.scheme,
+        "province_code": projection.province_code,
+        "destination_country": projection.destination_country,
+        "p3mi_id": projection.p3mi_id,
+        "version": projection.version,
+        "started_at": format_time(projection.started_at),
+        "updated_at": format_time(projection.updated_at),
+        "document": projection.model_dump(mode="json", include={"document"})["document"],
+    }
+
+
+def step_rows(projection: JourneyProjection) -> list[dict[str, str]]:
+    """The `journey_available_steps` rows of a projection (each step once)."""
+    return [{"journey_id": projection.journey_id, "step": s} for s in dict.fromkeys(projection.available_steps)]
+
+
+def flag_rows(projection: JourneyProjection) -> list[dict[str, str]]:
+    """The `journey_flags` rows of a projection (each flag once)."""
+    return [{"journey_id": projection.journey_id, "flag": f} for f in dict.fromkeys(projection.flags)]
+
+
+def _one_of(column: Any, values: list[str]) -> Any:
+    """`column IN values`, as `=` for one value (a caller's region): PostgreSQL then reads the page in
+    order from the (province_code, journey_id) index; for `= ANY(...)` it sorts every match."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
 class JourneyReadModel:
     """Writes projections reported by the workflow; answers list and detail queries."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._pages = page_reader(engine)
+
+    @property
+    def concurrent_reads(self) -> int:
+        """List queries worth running at once on this store (`store.db.concurrent_reads`)."""
+        return concurrent_reads(self._engine)
 
     async def upsert(self, projection: JourneyProjection, conn: AsyncConnection | None = None) -> None:
         """Store `projection` unless a newer version is already stored (activities may run late or
         twice). An ended journey also frees its worker's NIK for a new journey.
         Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
-        p = projection.model_dump(mode="json")
-        values = {
-            "journey_id": projection.journey_id,
-            "status": projection.status,
-            "outcome": projection.outcome,
-            "phase": projection.phase,
-            "scheme": projection.scheme,
-            "province_code": projection.province_code,
-            "destination_country": projection.destination_country,
-            "p3mi_id": projection.p3mi_id,
-            "version": projection.version,
-            "started_at": format_time(projection.started_at),
-            "updated_at": format_time(projection.updated_at),
-            "document": p["document"],
-        }
+        values = journey_row(projection)
         async with within(self._engine, conn) as conn:
             insert = upsert_insert(conn)(journeys).values(**values)
             stmt = insert.on_conflict_do_update(
@@ -65,15 +95,9 @@ class JourneyReadModel:
             await conn.execute(delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid))
             await conn.execute(delete(journey_flags).where(journey_flags.c.journey_id == jid))
             if projection.available_steps:
-                await conn.execute(
-                    journey_available_steps.insert(),
-                    [{"journey_id": jid, "step": s} for s in dict.fromkeys(projection.available_steps)],
-                )
+                await conn.execute(journey_available_steps.insert(), step_rows(projection))
             if projection.flags:
-                await conn.execute(
-                    journey_flags.insert(),
-                    [{"journey_id": jid, "flag": f} for f in dict.fromkeys(projection.flags)],
-                )
+                await conn.execute(journey_flags.insert(), flag_rows(projection))
             # A journey ended as medically_unfit may still be reopened by a supervisor: it keeps its
             # NIK until its workflow closes (`api.services.journeys` frees a claim left by a closed one).
             if projection.status == "ended" and projection.outcome != "medically_unfit":
@@ -85,17 +109,18 @@ class JourneyReadModel:
             row = (await conn.execute(select(journeys.c.document).where(journeys.c.journey_id == journey_id))).first()
         return row.document if row else None
 
-    async def list(
+    async def list_json(
         self, filters: JourneyFilters, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[dict], str | None]:
-        """Journey documents matching `filters`, by journey id (ULIDs: oldest first), and the next cursor."""
-        query = select(journeys.c.journey_id, journeys.c.document)
+    ) -> tuple[list[str], str | None]:
+        """As `list`, but each document as the JSON text the database holds, not parsed: the API
+        splices it into its answer as it is (decoding and re-encoding them was most of a list's cost)."""
+        query = select(journeys.c.journey_id, cast(journeys.c.document, Text).label("document"))
         for name in _COLUMN_FILTERS:
             value = getattr(filters, name)
             if value is not None:
                 query = query.where(journeys.c[name] == value)
         if filters.province_codes is not None:
-            query = query.where(journeys.c.province_code.in_(filters.province_codes))
+            query = query.where(_one_of(journeys.c.province_code, filters.province_codes))
         if filters.step is not None:
             query = query.where(
                 exists().where(
@@ -113,7 +138,23 @@ class JourneyReadModel:
         if after is not None:
             query = query.where(journeys.c.journey_id > after)
         query = query.order_by(journeys.c.journey_id).limit(limit + 1)
-        async with self._engine.connect() as conn:
+        async with self._pages.connect() as conn:
             rows = (await conn.execute(query)).all()
         rows, next_cursor = page(rows, limit, "journey_id")
         return [row.document for row in rows], next_cursor
+
+    async def list(
+        self, filters: JourneyFilters, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[dict], str | None]:
+        """Journey documents matching `filters`, by journey id (ULIDs: oldest first), and the next cursor."""
+        texts, next_cursor = await self.list_json(filters, limit, cursor)
+        return [json.loads(text) for text in texts], next_cursor
+
+
+async def journey_ids_since(engine: AsyncEngine, since: datetime | None = None) -> list[str]:
+    """Every journey's id (oldest first), or those changed at or after `since` (`pmi audit verify`)."""
+    query = select(journeys.c.journey_id).order_by(journeys.c.journey_id)
+    if since is not None:
+        query = query.where(journeys.c.updated_at >= format_time(since))
+    async with engine.connect() as conn:
+        return [row.journey_id for row in await conn.execute(query)]

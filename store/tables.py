@@ -63,9 +63,15 @@ journeys = Table(
     Column("started_at", Time, nullable=False),
     Column("updated_at", Time, nullable=False),
     Column("document", Json, nullable=False),
-    Index("ix_journeys_province_status", "province_code", "status"),
-    Index("ix_journeys_phase", "phase"),
-    Index("ix_journeys_p3mi", "p3mi_id"),
+    # Each list filter, then the list's order (`journey_id`): a page is read in order from the index
+    # and stops after `limit` rows, instead of sorting every match (migration 0003).
+    Index("ix_journeys_province", "province_code", "journey_id"),
+    Index("ix_journeys_province_status", "province_code", "status", "journey_id"),
+    Index("ix_journeys_status", "status", "journey_id"),
+    Index("ix_journeys_phase", "phase", "journey_id"),
+    Index("ix_journeys_scheme", "scheme", "journey_id"),
+    Index("ix_journeys_destination", "destination_country", "journey_id"),
+    Index("ix_journeys_p3mi", "p3mi_id", "journey_id"),
 )
 
 # Set-valued filters as child rows: portable and indexable on both databases (no JSON operators).
@@ -75,7 +81,7 @@ journey_available_steps = Table(
     Column("journey_id", String(64), ForeignKey("journeys.journey_id", ondelete="CASCADE"), nullable=False),
     Column("step", String(64), nullable=False),
     PrimaryKeyConstraint("journey_id", "step", name="pk_journey_available_steps"),
-    Index("ix_journey_available_steps_step", "step"),
+    Index("ix_journey_available_steps_step", "step", "journey_id"),
 )
 
 journey_flags = Table(
@@ -84,7 +90,7 @@ journey_flags = Table(
     Column("journey_id", String(64), ForeignKey("journeys.journey_id", ondelete="CASCADE"), nullable=False),
     Column("flag", String(64), nullable=False),
     PrimaryKeyConstraint("journey_id", "flag", name="pk_journey_flags"),
-    Index("ix_journey_flags_flag", "flag"),
+    Index("ix_journey_flags_flag", "flag", "journey_id"),
 )
 
 # Read model of protection cases (`c_...`): filter columns plus the case document as the case

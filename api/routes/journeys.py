@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep, Supervisor
 from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, Page, StartJourneyIn, StepActionIn
@@ -52,7 +52,12 @@ async def start_journey(
     )
 
 
-@router.get("", summary="List journeys (read model, your region)", response_model=Page)
+@router.get(
+    "",
+    summary="List journeys (read model, your region)",
+    response_model=Page,
+    responses={503: {"description": "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)"}},
+)
 async def list_journeys(
     caller: CurrentUser,
     services: ServicesDep,
@@ -66,7 +71,7 @@ async def list_journeys(
     flag: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = {
         "status": status,
         "phase": phase,

@@ -32,7 +32,8 @@ async def test_get_engine_is_one_per_process_from_the_settings(tmp_path, monkeyp
 def test_a_postgres_search_path_becomes_a_server_setting():
     engine = db.create_engine("postgresql+asyncpg://u@127.0.0.1:5432/pmi?search_path=tenant_a")
     assert "search_path" not in engine.url.query
-    assert engine.sync_engine.pool.size() == 10
+    assert engine.sync_engine.pool.size() == db.POSTGRES_POOL_SIZE
+    assert engine.sync_engine.pool._max_overflow == 0  # a fixed pool: no connection opened for one checkout
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
