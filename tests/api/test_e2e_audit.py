@@ -2,10 +2,14 @@
 
 import asyncio
 import importlib
+import io
 import json
+from argparse import Namespace
 
+from rich.console import Console
 from sqlalchemy import text
 
+from cli.audit_verify import run, summary, verify_many
 from store.event_store import EventStore, canonical_json, event_hash
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, signal, start
@@ -163,3 +167,33 @@ async def test_an_event_rewritten_with_a_recomputed_chain_but_not_its_type_is_re
         consent["seq"],
         False,
     )
+
+
+async def test_pmi_audit_verify_checks_many_journeys_and_fails_on_a_broken_one(stack: Stack, tmp_path):
+    sound, _ = await journey_with_history(stack)
+    tampered, journey = await journey_with_history(stack)
+    await settled_events(stack, tampered, journey["version"])
+    await settled_events(stack, sound, (await stack.journey(sound))["version"])
+    await tamper(stack, [("UPDATE events SET data = '{}' WHERE stream_id = :s AND seq = 2", {"s": tampered})])
+    target = stack.client.service_client.config.target_host
+    settings = stack.settings.model_copy(
+        update={"temporal_host": target.rsplit(":", 1)[0], "temporal_port": int(target.rsplit(":", 1)[1])}
+    )
+    quiet = Console(file=io.StringIO())
+    for replay in (False, True):
+        results, seconds = await verify_many(settings, [sound, tampered], None, replay, 4, quiet)
+        assert results[sound]["hash_chain"] == "ok" and results[sound]["state_matches"]
+        assert results[sound]["replay"] == ("ok" if replay else "skipped")
+        assert (results[tampered]["hash_chain"], results[tampered]["broken_at_seq"]) == ("broken", 2)
+        _, counts = summary(results, replay, seconds)
+        assert (counts["ok"], counts["broken"]) == (1, 1)
+
+    # The command itself, in a thread of its own (it runs its own event loop): a report, and exit 1.
+    report = tmp_path / "report.json"
+    args = Namespace(
+        all=False, since=None, journey_ids=[sound, tampered], no_replay=True, concurrency=2, report=str(report)
+    )
+    assert await asyncio.to_thread(run, args, settings) == 1
+    written = json.loads(report.read_text())
+    assert written["counts"]["broken"] == 1 and written["journeys"][tampered]["verdict"] == "broken"
+    assert written["journeys"][sound]["verdict"] == "ok"
