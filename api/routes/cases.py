@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep
 from api.schemas.cases import CaseActionIn, CaseStatus, OpenCaseIn
@@ -59,7 +59,7 @@ async def list_cases(
     journey_id: Annotated[str | None, Query(max_length=70)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = {
         "status": status,
         "case_type": case_type,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from fastapi import Response
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
@@ -134,7 +135,7 @@ async def get_case(services: Services, caller: Caller, case_id: str) -> dict[str
 
 async def list_cases(
     services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> Response:
     """Cases from the read model, limited to the caller's region; `overdue=true` is the supervisor's queue."""
     return await read_model_page(services.cases, CaseFilters, caller, filters, limit, cursor)
 
