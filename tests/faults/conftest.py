@@ -15,7 +15,7 @@ from tests.api.stack import Stack, running_stack  # noqa: E402
 from tests.faults.devserver import KillableDevServer  # noqa: E402
 from tests.faults.probes import FAULT_SETTINGS  # noqa: E402
 from tests.faults.tcp_proxy import TcpProxy  # noqa: E402
-from tests.store.databases import PG_ENV, PostgresDatabases, postgres_url  # noqa: E402
+from tests.store.databases import PG_ENV, pg_databases  # noqa: E402
 
 SKIP_POSTGRES = f"{PG_ENV} is not set: PostgreSQL fault run skipped"
 
@@ -29,19 +29,6 @@ async def killable_server(tmp_path_factory) -> AsyncIterator[KillableDevServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-async def pg_databases() -> AsyncIterator[PostgresDatabases | None]:
-    url = postgres_url()
-    if url is None:
-        yield None
-        return
-    databases = PostgresDatabases(url)
-    try:
-        yield databases
-    finally:
-        await databases.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -77,3 +64,6 @@ async def pg_behind_proxy(dev_env, pg_databases, tmp_path: Path) -> AsyncIterato
     finally:
         await proxy.close()
         await pg_databases.drop(name)
+
+
+__all__ = ["pg_databases"]  # the session's PostgreSQL database factory (tests/store/databases.py)
