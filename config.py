@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     # lasts about a minute, so less than that reports a healthy idle worker as gone).
     ready_worker_seconds: float = Field(default=90.0, gt=0)
 
+    # The audit record (docs/audit.md). The Ed25519 signing keys: a JSON file (default
+    # `<data_dir>/audit-keyring.json`, created on first use except in production).
+    audit_keyring_file: Path | None = None
+    # How often the audit sweep (a Temporal Schedule) archives closed runs and signs chain heads.
+    audit_sweep_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    # A journey's workflow continues as new after this many messages (updates and signals) in one run,
+    # to keep each run's history short; unset: when Temporal suggests it (history size).
+    journey_continue_as_new_after: int | None = Field(default=None, ge=1)
+
     # Policy (DOMAIN.md *(policy)* values).
     medical_validity_months: int = 3
     arrival_report_due_days: int = 30
@@ -118,6 +128,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'pmi.db'}"
+
+    @property
+    def audit_keyring_path(self) -> Path:
+        return (self.audit_keyring_file or self.data_dir / "audit-keyring.json").resolve()
 
     @property
     def temporal_address(self) -> str:

@@ -9,7 +9,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.audit_sweep import ArchiveActivities
 from activities.bpjs import BpjsActivities
+from activities.checkpoints import CheckpointActivities
 from activities.dukcapil import DukcapilActivities
 from activities.event_store import EventStoreActivities
 from activities.imigrasi import ImigrasiActivities
@@ -17,15 +19,19 @@ from activities.job_orders import JobOrderActivities
 from activities.notify import NotifyActivities
 from activities.siskop2mi import Siskop2miActivities
 from config import Settings, get_settings
+from store.archive import HistoryArchive
 from store.cases import CaseReadModel
+from store.checkpoints import CheckpointStore
 from store.event_store import EventStore
+from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
+from workflows.audit_sweep import AuditSweepWorkflow
 from workflows.case import ProtectionCaseWorkflow
 from workflows.journey import JourneyWorkflow
 
-WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow]
+WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow, AuditSweepWorkflow]
 # The domain is pure and deterministic by construction: share its modules with the sandbox
 # instead of re-importing them for every workflow run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -36,7 +42,10 @@ SANDBOX = SandboxedWorkflowRunner(
 def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient) -> list:
     """Every activity the workflows call, bound to this process's engine and HTTP client."""
     vault = PiiVault(engine, settings.pii_key)
-    event_store = EventStoreActivities(EventStore(engine), JourneyReadModel(engine), CaseReadModel(engine))
+    checkpoints = CheckpointActivities(CheckpointStore(engine), keyring_for(settings))
+    event_store = EventStoreActivities(
+        EventStore(engine), JourneyReadModel(engine), CaseReadModel(engine), checkpoints=checkpoints
+    )
     job_orders = JobOrderActivities(ReferenceData(engine))
     dukcapil = DukcapilActivities(http, vault.get)
     siskop2mi = Siskop2miActivities(http)
@@ -54,7 +63,14 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         bpjs.file_death_claim,
         notify.send_sms,
         notify.post_channel,
+        ArchiveActivities(HistoryArchive(engine)).archive_closed_runs,
+        checkpoints.sign_checkpoints,
     ]
+
+
+def keyring_for(settings: Settings) -> KeyringFile:
+    """The audit signing keys; created on first use except in production, where it must be provided."""
+    return KeyringFile(settings.audit_keyring_path, create=settings.env != "production")
 
 
 def create_worker(client: Client, settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClient) -> Worker:
@@ -75,11 +91,13 @@ async def main() -> None:
     from logs import configure_logging
     from store.db import create_engine
     from workflows.client import connect
+    from workflows.schedules import ensure_audit_sweep_schedule
 
     settings = get_settings()
     configure_logging(settings, "worker")
     engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
     client = await connect(settings)
+    await ensure_audit_sweep_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -22,15 +22,18 @@ from rich.table import Table
 from config import Settings
 
 # The verdict of one journey, worst first: a journey is counted under the first that applies.
-VERDICTS = ("broken", "nondeterministic", "state_mismatch", "unavailable", "ok")
+VERDICTS = ("broken", "checkpoint_mismatch", "nondeterministic", "state_mismatch", "unavailable", "ok")
 
 
 def verdict(result: dict[str, Any], replay: bool) -> str:
     """One word for a journey's verify answer (the summary table's rows)."""
     if result.get("error"):
         return "unavailable"
-    if result["hash_chain"] != "ok" or any(c["hash_chain"] != "ok" for c in result.get("cases", [])):
+    cases = result.get("cases", [])
+    if result["hash_chain"] != "ok" or any(c["hash_chain"] != "ok" for c in cases) or result.get("archive_broken"):
         return "broken"
+    if result.get("checkpoint") == "mismatch" or any(c.get("checkpoint") == "mismatch" for c in cases):
+        return "checkpoint_mismatch"
     if result["replay"] == "nondeterministic":
         return "nondeterministic"
     if not result["state_matches"]:
@@ -50,16 +53,11 @@ async def verify_many(
 ) -> tuple[dict[str, dict[str, Any]], float]:
     """Each journey's verify answer (or the error that kept it from one), and the seconds it took."""
     from api.services.audit import verify_journey
-    from api.services.container import build_services
-    from api.services.temporal import TemporalGateway
-    from store.db import create_engine
+    from cli.services import open_services
     from store.read_model import journey_ids_since
 
-    engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
-    temporal = TemporalGateway(settings)
-    services = build_services(settings, engine, temporal)
-    try:
-        ids = journey_ids if journey_ids else await journey_ids_since(engine, since)
+    async with open_services(settings) as services:
+        ids = journey_ids if journey_ids else await journey_ids_since(services.engine, since)
         results: dict[str, dict[str, Any]] = {}
         queue: asyncio.Queue[str] = asyncio.Queue()
         for journey_id in ids:
@@ -80,9 +78,6 @@ async def verify_many(
 
             await asyncio.gather(*(work() for _ in range(max(1, concurrency))))
         return results, time.perf_counter() - started
-    finally:
-        await temporal.close()
-        await engine.dispose()
 
 
 def summary(results: dict[str, dict[str, Any]], replay: bool, seconds: float) -> tuple[Table, Counter]:
@@ -91,8 +86,7 @@ def summary(results: dict[str, dict[str, Any]], replay: bool, seconds: float) ->
     table.add_column("verdict")
     table.add_column("journeys", justify="right")
     for name in VERDICTS:
-        table.add_row(name, str(counts.get(name, 0)))
-    table.add_row("checkpoint mismatch", "n/a (no signed checkpoints yet)")
+        table.add_row(name.replace("_", " "), str(counts.get(name, 0)))
     return table, counts
 
 

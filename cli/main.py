@@ -116,6 +116,34 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
+def cmd_audit_archive(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the history-archive sweep now and report the runs it copied."""
+    from cli.audit_archive import run
+
+    return run(args, settings)
+
+
+def cmd_audit_rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace the audit signing key; the old public key is kept so what it signed still verifies."""
+    from cli.audit_keys import rotate_key
+
+    return rotate_key(args, settings)
+
+
+def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a journey's signed export bundle."""
+    from cli.audit_export import export
+
+    return export(args, settings)
+
+
+def cmd_audit_check_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Check an export bundle offline: signature, chains, checkpoint, fold, replay."""
+    from cli.audit_export import check_export
+
+    return check_export(args, settings)
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password, for printing."""
     from sqlalchemy import make_url
@@ -161,6 +189,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, help="journeys verified at once (default 8)")
     p.add_argument("--report", default="verify-report.json", help="where the JSON report goes")
     p.set_defaults(func=cmd_audit_verify)
+
+    p = audit.add_parser("archive", help="copy closed journey and case runs from Temporal into the archive now")
+    p.add_argument("--all", action="store_true", help="every closed run Temporal holds, not only the recent ones")
+    p.add_argument("--since", help="runs closed on or after this time (ISO 8601, UTC)")
+    p.set_defaults(func=cmd_audit_archive)
+
+    p = audit.add_parser("rotate-key", help="replace the audit signing key (old checkpoints still verify)")
+    p.set_defaults(func=cmd_audit_rotate_key)
+
+    p = audit.add_parser("export", help="write a journey's signed export bundle")
+    p.add_argument("journey_id", metavar="JOURNEY_ID")
+    p.add_argument("-o", "--output", help="the file to write (default JOURNEY_ID.export.json; - for stdout)")
+    p.set_defaults(func=cmd_audit_export)
+
+    p = audit.add_parser("check-export", help="check an export bundle offline; exit 1 when any check fails")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--public-key",
+        help="the engine's published key to trust: base64, or a file (GET /v1/audit/keys JSON or the key itself)",
+    )
+    p.set_defaults(func=cmd_audit_check_export)
 
     p = sub.add_parser("demo", help="start and progress realistic journeys through the API")
     p.add_argument("--journeys", "-n", type=int, default=20)

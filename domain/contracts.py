@@ -127,6 +127,8 @@ class ActivityName:
     FILE_DEATH_CLAIM = "bpjs.file_death_claim"
     TAKE_QUOTA = "job_orders.take_quota"
     RELEASE_QUOTA = "job_orders.release_quota"
+    ARCHIVE_CLOSED_RUNS = "audit.archive_closed_runs"
+    SIGN_CHECKPOINTS = "audit.sign_checkpoints"
 
 
 class JourneyCall(Contract):
@@ -357,3 +359,26 @@ class DeathClaimFiled(Contract):
 
 
 AppendEvents.model_rebuild()
+
+
+class ArchiveSweep(Contract):
+    """Input of the archive sweep: copy closed runs that closed at or after `closed_since` (ISO time; None:
+    every closed run Temporal still holds)."""
+
+    closed_since: str | None = None
+
+
+class ArchiveReport(Contract):
+    """What one archive sweep did: runs copied, runs found already archived, and runs that failed."""
+
+    archived: int = 0
+    already_archived: int = 0
+    failed: int = 0
+    archived_runs: list[str] = Field(default_factory=list)  # "workflow_id/run_id" of each run copied
+
+
+class CheckpointReport(Contract):
+    """What one checkpoint sweep did: chain heads signed (streams whose head moved since their last one)."""
+
+    signed: int = 0
+    key_id: str = ""

@@ -5,21 +5,21 @@ SHA-256 of its `prev_hash` followed by the canonical JSON of the event as the AP
 without `hash` and `recorded_at` (API.md), so any client can verify a chain it downloaded.
 """
 
-import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.chain import GENESIS_HASH, ChainWalk, canonical_json, event_hash
 from domain.contracts import AppendResult, NewEvent
 from store.db import write_tx
 from store.tables import events as events_table
 from store.timefmt import format_time, now_text
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "CorruptEvent", "EventStore", "canonical_json", "event_hash"]
 
 # A concurrent writer of the same stream makes our insert fail on the primary key; we re-read and
 # skip what it wrote. More attempts than that can only mean something else is wrong.
@@ -41,17 +41,6 @@ class CorruptEvent(ValueError):
         super().__init__(f"event {seq} of {stream_id} is corrupt")
         self.stream_id = stream_id
         self.seq = seq
-
-
-def canonical_json(obj: Any) -> str:
-    """The canonical JSON of API.md: sorted keys, no spaces, UTF-8 characters as they are."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def event_hash(prev_hash: str, event: dict) -> str:
-    """SHA-256 hex of `prev_hash + canonical_json(event)`; `event` is the API document without
-    `hash` and `recorded_at`."""
-    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
 
 
 def _hashed_part(row: Any) -> dict:
@@ -202,29 +191,22 @@ class EventStore:
         finding, never an error. An empty stream is intact.
         """
         query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
-        prev_hash = GENESIS_HASH
-        expected_seq = 1
-        broken_at: int | None = None
-        documents: list[dict] = []
         async with self._engine.connect() as conn:
-            for row in await conn.execute(query):
-                try:
-                    doc = _document(row)
-                except CorruptEvent:
-                    return (broken_at or min(row.seq, expected_seq)), documents
-                documents.append(doc)
-                if broken_at is None:
-                    if row.seq != expected_seq or row.prev_hash != prev_hash:
-                        broken_at = expected_seq
-                    elif event_hash(prev_hash, _without_unhashed(doc)) != row.hash:
-                        broken_at = row.seq
-                prev_hash = row.hash
-                expected_seq += 1
-        return broken_at, documents
+            return check_rows(await conn.execute(query))
 
 
-def _without_unhashed(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if k not in ("hash", "recorded_at")}
+def check_rows(rows: Iterable[Any]) -> tuple[int | None, list[dict]]:
+    """`read_checked` over rows already read (one stream's, in seq order)."""
+    walk = ChainWalk()
+    documents: list[dict] = []
+    for row in rows:
+        try:
+            doc = _document(row)
+        except CorruptEvent:
+            return walk.unreadable(row.seq), documents
+        documents.append(doc)
+        walk.step(doc)
+    return walk.broken_at, documents
 
 
 def _new_document(event: NewEvent, prev_hash: str) -> dict:

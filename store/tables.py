@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -248,4 +249,51 @@ missions = Table(
     Column("kind", String(16), nullable=False),
     Column("country_code", String(2), nullable=False),
     Column("city", String(100), nullable=False),
+)
+
+
+# The history archive (docs/audit.md): every closed run of a journey or case workflow, copied from
+# Temporal before its retention deletes it. `history` is the zlib-compressed `temporal.api.history.v1.
+# History` protobuf exactly as Temporal served it (payloads still encoded); `history_sha256` is the
+# SHA-256 hex of those uncompressed bytes. Append-only (triggers refuse UPDATE and DELETE).
+workflow_histories = Table(
+    "workflow_histories",
+    metadata,
+    Column("workflow_id", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("workflow_type", String(100), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("closed_at", Time, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("history_sha256", String(64), nullable=False),
+    Column("history", LargeBinary, nullable=False),
+    Column("archived_at", Time, nullable=False),
+    PrimaryKeyConstraint("workflow_id", "run_id", name="pk_workflow_histories"),
+    Index("ix_workflow_histories_closed_at", "closed_at"),
+)
+
+# Signed checkpoints of chain heads (docs/audit.md). Append-only like the events. `signature` is the
+# Ed25519 signature (base64) of the canonical JSON of {stream_id, seq, head_hash, signed_at, key_id}.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("checkpoint_id", Integer, primary_key=True, autoincrement=True),
+    Column("stream_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("signed_at", Time, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Index("ix_audit_checkpoints_stream", "stream_id", "checkpoint_id"),
+)
+
+# The public keys that have signed checkpoints or exports, published by `GET /v1/audit/keys`. What an
+# auditor trusts is the key published outside the database (docs/audit.md); this is the catalogue.
+audit_keys = Table(
+    "audit_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", Time, nullable=False),
 )

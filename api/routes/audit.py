@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import MAX_INT32, RecentInstant
 from api.services import audit
+from domain.audit_signing import canonical_bytes
 
 router = APIRouter(prefix="/v1/journeys", tags=["audit"])
 
@@ -55,6 +56,14 @@ async def verify(journey_id: str, caller: CurrentUser, services: ServicesDep) ->
     return await audit.verify(services, caller, journey_id)
 
 
-@router.get("/{journey_id}/export", summary="The journey, its events, cases and workflow histories", responses=_ERRORS)
-async def export(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    return await audit.export(services, caller, journey_id)
+@router.get(
+    "/{journey_id}/export",
+    summary="The signed export bundle: the journey, its events, cases, workflow histories and checkpoints",
+    description="Canonical JSON (sorted keys, no spaces), signed with the engine's Ed25519 key: save the body as "
+    "it is and check it offline with `pmi audit check-export FILE --public-key KEY` (docs/audit.md).",
+    responses={**_ERRORS, 200: {"content": {"application/json": {}}}},
+    response_class=Response,
+)
+async def export(journey_id: str, caller: CurrentUser, services: ServicesDep) -> Response:
+    bundle = await audit.export(services, caller, journey_id)
+    return Response(canonical_bytes(bundle), media_type="application/json")

@@ -3,11 +3,17 @@ workflow histories, and a one-document export. Everything is recomputed from the
 with the same `evolve` the workflow uses."""
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import structlog
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowHistory, WorkflowQueryFailedError
+from temporalio.client import (
+    RPCTimeoutOrCancelledError,
+    WorkflowExecutionStatus,
+    WorkflowHistory,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError
 
 from api.auth import Caller
@@ -15,11 +21,16 @@ from api.errors import ApiError, invalid, not_found
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
 from api.services.replay import replay as replay_runs
+from api.services.replay import run_id_of
+from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
+from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case
 from domain.contracts import NewEvent
 from domain.evolve import evolve, fold
 from domain.view import journey_view
 from store.event_store import CorruptEvent
+from store.keyring import KeyringMissing
+from store.timefmt import now_text
 
 log = structlog.get_logger(__name__)
 # Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
@@ -55,17 +66,60 @@ async def state_at(
     return journey_view(state)
 
 
-async def _histories(services: Services, journey_id: str) -> list[WorkflowHistory]:
-    """Every recorded run of the journey (continue-as-new makes several) and of its cases' workflows."""
-    client = await services.temporal.client()
-    case_ids = [c["case_id"] for c in await _case_documents(services, journey_id)]
-    histories: list[WorkflowHistory] = []
-    for workflow_id in [journey_id, *case_ids]:
-        query = f"WorkflowId = '{workflow_id}'"
-        async for execution in client.list_workflows(query):
-            handle = client.get_workflow_handle(workflow_id, run_id=execution.run_id)
-            histories.append(await handle.fetch_history())
-    return histories
+@dataclass
+class Runs:
+    """The recorded runs of a journey's workflows (the journey and its cases) for replay: the archived
+    ones and those Temporal still holds, each once. `complete` is False when a run is known to be
+    missing (a continue-as-new predecessor neither archived nor in Temporal, or Temporal unreachable
+    while a workflow's last archived run is not final); `broken` are archived runs whose bytes no
+    longer match their SHA-256."""
+
+    histories: list[WorkflowHistory]
+    complete: bool
+    temporal_reached: bool
+    broken: list[dict[str, str]]
+    archived: int
+
+
+async def _runs(services: Services, workflow_ids: list[str]) -> Runs:
+    archived = await services.archive.runs_of(workflow_ids) if services.archive is not None else []
+    by_run = {run.run_id: run.history for run in archived if run.intact}
+    broken = [{"workflow_id": r.workflow_id, "run_id": r.run_id} for r in archived if not r.intact]
+    reached, last_ok = True, {r.run_id for r in archived if r.final}
+    try:
+        client = await services.temporal.client()
+        for workflow_id in workflow_ids:
+            async for execution in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+                if execution.status != WorkflowExecutionStatus.CONTINUED_AS_NEW:
+                    last_ok.add(execution.run_id)  # running, or closed for good
+                if execution.run_id not in by_run:
+                    handle = client.get_workflow_handle(workflow_id, run_id=execution.run_id)
+                    by_run[execution.run_id] = await handle.fetch_history()
+    except TEMPORAL_DOWN as exc:
+        log.warning("histories_unavailable", error_type=type(exc).__name__, archived=len(by_run))
+        reached = False
+    histories = list(by_run.values())
+    complete = _chains_complete(histories, workflow_ids, last_ok) and not broken
+    return Runs(histories, complete, reached, broken, len(archived))
+
+
+def _chains_complete(histories: list[WorkflowHistory], workflow_ids: list[str], last_ok: set[str]) -> bool:
+    """Each workflow's runs form one unbroken continue-as-new chain from its first run to a last run that
+    is final or still running: no run of it is missing."""
+    for workflow_id in workflow_ids:
+        started = {}
+        for history in histories:
+            if history.workflow_id == workflow_id and history.events:
+                attributes = history.events[0].workflow_execution_started_event_attributes
+                started[run_id_of(history)] = attributes.continued_execution_run_id
+        if not started:
+            return False
+        firsts = [run for run, before in started.items() if not before]
+        predecessors = {before for before in started.values() if before}
+        lasts = [run for run in started if run not in predecessors]
+        if len(firsts) != 1 or not predecessors <= set(started) or len(lasts) != 1 or lasts[0] not in last_ok:
+            return False
+    return True
 
 
 async def _case_documents(services: Services, journey_id: str) -> list[dict[str, Any]]:
@@ -90,58 +144,119 @@ async def verify_journey(services: Services, journey_id: str, *, replay_historie
     """`verify` without the caller's region check (the `pmi audit verify` bulk check runs it too).
     Without `replay_histories` Temporal is not asked at all: the replay is `skipped` and the fold is
     compared with the last state the read model holds."""
+    case_ids = [c["case_id"] for c in await _case_documents(services, journey_id)]
     if not replay_histories:
         live = await services.read_model.get(journey_id)
-        return await _checked(services, journey_id, live, "skipped", 0, [])
-    replay, runs, divergences = "unavailable", 0, []
-    try:
-        histories = await _histories(services, journey_id)
-        if histories:
-            report = await replay_runs(histories)
-            runs, divergences = report.runs, [d.as_json() for d in report.divergences]
-            replay = "nondeterministic" if divergences else "ok"
-            for divergence in divergences:
-                log.warning("replay_diverged", **{k: v for k, v in divergence.items() if k != "message"})
-    except TEMPORAL_DOWN as exc:
-        log.warning("histories_unavailable", journey_id=journey_id, error_type=type(exc).__name__)
+        stored = await load_stored(services, journey_id, case_ids)
+        return judge(stored, live, _trusted_keys(services), Replayed("skipped"))
+    replayed = await replay_journey(services, [journey_id, *case_ids])
     live = await _live_state(services, journey_id)
     await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
-    return await _checked(services, journey_id, live, replay, runs, divergences)
+    stored = await load_stored(services, journey_id, case_ids)
+    return judge(stored, live, _trusted_keys(services), replayed)
 
 
-async def _checked(
-    services: Services,
-    journey_id: str,
-    live: dict[str, Any] | None,
-    replay: str,
-    runs: int,
-    divergences: list[dict[str, Any]],
+@dataclass
+class Replayed:
+    """The replay part of a verify answer."""
+
+    status: str  # ok | nondeterministic | unavailable | skipped
+    runs: int = 0
+    divergences: list[dict[str, Any]] = field(default_factory=list)
+    archive_broken: list[dict[str, str]] = field(default_factory=list)
+
+
+async def replay_journey(services: Services, workflow_ids: list[str]) -> Replayed:
+    """Replay every recorded run of these workflows (archived and live) against the installed code."""
+    runs = await _runs(services, workflow_ids)
+    replayed = Replayed("unavailable", archive_broken=runs.broken)
+    if runs.histories:
+        report = await replay_runs(runs.histories)
+        replayed.runs, replayed.divergences = report.runs, [d.as_json() for d in report.divergences]
+        for divergence in replayed.divergences:
+            log.warning("replay_diverged", **{k: v for k, v in divergence.items() if k != "message"})
+    if replayed.divergences:
+        replayed.status = "nondeterministic"
+    elif runs.histories and runs.complete:
+        replayed.status = "ok"
+    return replayed
+
+
+@dataclass
+class StoredStreams:
+    """What verify reads from the engine's own database for one journey: its stream and its cases'
+    streams, each as `EventStore.read_checked` returns it (first broken seq, readable documents), and
+    the latest signed checkpoint of each stream."""
+
+    journey_id: str
+    journey: tuple[int | None, list[dict[str, Any]]]
+    cases: dict[str, tuple[int | None, list[dict[str, Any]]]]
+    checkpoints: dict[str, dict[str, Any]]
+
+
+async def load_stored(services: Services, journey_id: str, case_ids: list[str]) -> StoredStreams:
+    streams = [journey_id, *case_ids]
+    checkpoints = await services.checkpoints.latest_many(streams) if services.checkpoints is not None else {}
+    return StoredStreams(
+        journey_id=journey_id,
+        journey=await services.events.read_checked(journey_id),
+        cases={case_id: await services.events.read_checked(case_id) for case_id in case_ids},
+        checkpoints=checkpoints,
+    )
+
+
+def _trusted_keys(services: Services) -> dict[str, str]:
+    """The public keys verify trusts: the engine's keyring (never the database's copy of the keys,
+    which whoever could rewrite a chain could also extend)."""
+    if services.keyring is None:
+        return {}
+    try:
+        return services.keyring.load().public_keys()
+    except KeyringMissing:
+        log.warning("audit_keyring_missing")
+        return {}
+
+
+def judge(
+    stored: StoredStreams, live: dict[str, Any] | None, public_keys: dict[str, str], replayed: Replayed
 ) -> dict[str, Any]:
-    """The verify answer: the chains of the journey and its cases, and the fold against `live`."""
+    """The verify answer from what was read: the chains of the journey and its cases, their checkpoints,
+    the fold against `live`, and the replay. Pure: the bulk verify reads many journeys at once and
+    judges each with this."""
     version = live.get("version", 0) if live else 0
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
-    broken_at, folded = await _sound_stream(services, journey_id, evolve, until=version)
+    broken_at, folded = _sound_stream(*stored.journey, evolve, until=version)
     matches = folded is not None and live is not None and journey_view(folded) == live
     cases = []
-    for case in await _case_documents(services, journey_id):
-        case_broken_at, _ = await _sound_stream(services, case["case_id"], evolve_case)
+    for case_id, checked in stored.cases.items():
+        case_broken_at, _ = _sound_stream(*checked, evolve_case)
         cases.append(
             {
-                "case_id": case["case_id"],
+                "case_id": case_id,
                 "hash_chain": "ok" if case_broken_at is None else "broken",
                 "broken_at_seq": case_broken_at,
+                "checkpoint": _checkpoint(stored.checkpoints.get(case_id), checked[1], public_keys),
             }
         )
-    return {
+    answer: dict[str, Any] = {
         "hash_chain": "ok" if broken_at is None else "broken",
         "broken_at_seq": broken_at,
-        "replay": replay,
-        "runs_replayed": runs,
+        "replay": replayed.status,
+        "runs_replayed": replayed.runs,
         "state_matches": matches,
+        "checkpoint": _checkpoint(stored.checkpoints.get(stored.journey_id), stored.journey[1], public_keys),
         "cases": cases,
-        **({"replay_failures": divergences} if divergences else {}),
     }
+    if replayed.divergences:
+        answer["replay_failures"] = replayed.divergences
+    if replayed.archive_broken:
+        answer["archive_broken"] = replayed.archive_broken
+    return answer
+
+
+def _checkpoint(checkpoint: dict[str, Any] | None, documents: list[dict[str, Any]], keys: dict[str, str]) -> str:
+    return checkpoint_status(checkpoint, {d["seq"]: d["hash"] for d in documents}, keys)
 
 
 # What a stored event that no longer reads as its type raises when folded (pydantic's ValidationError
@@ -149,14 +264,13 @@ async def _checked(
 _UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
 
 
-async def _sound_stream(
-    services: Services, stream_id: str, evolve_one: Any, until: int | None = None
+def _sound_stream(
+    broken_at: int | None, documents: list[dict[str, Any]], evolve_one: Any, until: int | None = None
 ) -> tuple[int | None, Any]:
     """The first broken seq of a stream (None when sound) and its fold after event `until` (None when
-    the stream is broken before that, or has no such event). Broken: the hash chain, data that is no
-    longer JSON, or an event that no longer reads as its type or cannot follow the ones before it.
-    Corruption is a finding, never an error (API.md). One read of the stream, one fold."""
-    broken_at, documents = await services.events.read_checked(stream_id)
+    the stream is broken before that, or has no such event). Broken: the hash chain (`broken_at`, from
+    `EventStore.read_checked`), data that is no longer JSON, or an event that no longer reads as its
+    type or cannot follow the ones before it. Corruption is a finding, never an error (API.md)."""
     state, state_until = None, None
     for document in documents:
         try:
@@ -196,20 +310,35 @@ async def _caught_up(services: Services, journey_id: str, version: int) -> list[
 
 
 async def export(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
-    """One JSON document: the journey, its events with hashes, its cases, and its workflow histories."""
+    """The signed export bundle (docs/audit.md): the journey, its events with hashes, its cases with
+    theirs, every recorded workflow history (archived and live), the streams' latest checkpoints and
+    the public keys, signed as a whole with the engine's current key."""
     await find_in_store(services, caller, journey_id)
-    cases = []
-    for case in await _case_documents(services, journey_id):
-        cases.append({**case, "events": await services.events.read_all(case["case_id"])})
-    try:
-        histories = [
-            {"workflow_id": h.workflow_id, "history": h.to_json_dict()} for h in await _histories(services, journey_id)
-        ]
-    except TEMPORAL_DOWN:
-        histories = []
-    return {
-        "journey": await _live_state(services, journey_id),
+    return await export_bundle(services, journey_id)
+
+
+async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
+    """`export` without the caller's region check (`pmi audit export`)."""
+    case_documents = await _case_documents(services, journey_id)
+    case_ids = [c["case_id"] for c in case_documents]
+    runs = await _runs(services, [journey_id, *case_ids])
+    live = await _live_state(services, journey_id)
+    await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
+    streams = [journey_id, *case_ids]
+    checkpoints = await services.checkpoints.latest_many(streams) if services.checkpoints is not None else {}
+    keyring = services.keyring.load()
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "exported_at": now_text(),
+        "journey_id": journey_id,
+        "journey": live,
         "events": await services.events.read_all(journey_id),
-        "cases": cases,
-        "workflow_histories": histories,
+        "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
+        "workflow_histories": [
+            {"workflow_id": h.workflow_id, "run_id": run_id_of(h), "history": h.to_json_dict()} for h in runs.histories
+        ],
+        "histories_complete": runs.complete,
+        "checkpoints": [checkpoints[s] for s in streams if s in checkpoints],
+        "public_keys": [k.as_api() for k in keyring.keys],
     }
+    return sign_bundle(bundle, keyring)

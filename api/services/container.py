@@ -5,11 +5,14 @@ from typing import Any
 
 from api.services.temporal import TemporalGateway
 from config import Settings
+from store.archive import HistoryArchive
 from store.cases import CaseReadModel
+from store.checkpoints import CheckpointStore
 from store.event_store import EventStore
 from store.idempotency import IdempotencyKeys
 from store.identity import ActiveJourneys
 from store.inbox import IntegrationInbox
+from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
@@ -30,6 +33,9 @@ class Services:
     reference: Any
     idempotency: Any
     cases: Any
+    archive: Any = None
+    checkpoints: Any = None
+    keyring: Any = None
 
 
 def build_services(settings: Settings, engine: Any, temporal: TemporalGateway) -> Services:
@@ -46,4 +52,7 @@ def build_services(settings: Settings, engine: Any, temporal: TemporalGateway) -
         reference=ReferenceData(engine),
         idempotency=IdempotencyKeys(engine),
         cases=CaseReadModel(engine),
+        archive=HistoryArchive(engine),
+        checkpoints=CheckpointStore(engine),
+        keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
     )

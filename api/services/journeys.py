@@ -76,6 +76,7 @@ def _start_input(services: Services, caller: Caller, journey_id: str, body: Star
         sector=body.sector,
         actor=caller.actor,
         policy=services.settings.policy(),
+        continue_as_new_after=services.settings.journey_continue_as_new_after,
     )
 
 

@@ -150,3 +150,30 @@ async def running_stack(
                 finally:
                     await stack.stop_worker()
                     await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def stack_per_database(
+    database: str, client: Client, tmp: Path, overrides: dict[str, Any] | None = None
+) -> AsyncIterator[Stack]:
+    """`running_stack` on SQLite or on a fresh PostgreSQL database (`database` is a fixture's
+    `request.param`); PostgreSQL is skipped only when PMI_TEST_POSTGRES_URL is unset (CI requires it)."""
+    import pytest
+
+    if database == "sqlite":
+        async with running_stack(client, f"sqlite+aiosqlite:///{tmp / 'pmi.db'}", tmp, overrides) as s:
+            yield s
+        return
+    from tests.store.databases import PostgresDatabases, postgres_url
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PMI_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end run skipped")
+    databases = PostgresDatabases(url)
+    name = await databases.create()
+    try:
+        async with running_stack(client, databases.url_of(name), tmp, overrides) as s:
+            yield s
+    finally:
+        await databases.drop(name)
+        await databases.close()

@@ -1,0 +1,161 @@
+"""The signed export bundle of a journey (docs/audit.md) and its offline checks.
+
+A bundle is one JSON document: the journey, its events with hashes, its cases with theirs, every
+recorded workflow history (archived and live), the latest signed checkpoint of each stream, the
+engine's public keys, and a `signature` of all of that. Everything here is pure: `pmi audit
+check-export` runs these checks with nothing but the file (and the installed code, for the replay).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain import audit_signing as signing
+from domain.case_events import evolve_case
+from domain.case_rules import case_view
+from domain.chain import first_broken_seq
+from domain.contracts import NewEvent
+from domain.evolve import fold
+from domain.view import journey_view
+
+BUNDLE_FORMAT = "pmi-journey-export/1"
+# The members an engine's bundle always has (a file without them is not a bundle).
+REQUIRED = ("format", "journey_id", "journey", "events", "cases", "workflow_histories", "checkpoints", "signature")
+# Case document members computed when read, not from the events.
+_CASE_READ_TIME = ("overdue", "events")
+
+
+def signed_part(bundle: dict[str, Any]) -> bytes:
+    """What the bundle's signature covers: its canonical JSON without `signature`."""
+    return signing.canonical_bytes({k: v for k, v in bundle.items() if k != "signature"})
+
+
+def sign_bundle(bundle: dict[str, Any], keyring: Any) -> dict[str, Any]:
+    """`bundle` with its `signature` ({key_id, algorithm, value}) made with `keyring.sign`."""
+    key_id, value = keyring.sign(signed_part(bundle))
+    return {**bundle, "signature": {"key_id": key_id, "algorithm": signing.ALGORITHM, "value": value}}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's verdict: its name, `ok` / `failed` / `warning`, and what it found."""
+
+    name: str
+    verdict: str
+    detail: str
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "failed"
+
+
+def _events(documents: list[dict[str, Any]]) -> list[NewEvent]:
+    keys = ("seq", "type", "version", "occurred_at", "actor", "data")
+    return [NewEvent.model_validate({k: d[k] for k in keys}) for d in documents]
+
+
+def check_shape(bundle: Any) -> Check:
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        return Check("format", "failed", f"not a {BUNDLE_FORMAT} bundle")
+    missing = [k for k in REQUIRED if k not in bundle]
+    if missing:
+        return Check("format", "failed", f"members missing: {', '.join(missing)}")
+    return Check("format", "ok", f"{BUNDLE_FORMAT}, journey {bundle['journey_id']}")
+
+
+def check_signature(bundle: dict[str, Any], trusted: dict[str, str] | None) -> Check:
+    """The signature against `trusted` keys (key_id -> public key) given by the auditor, or else the
+    bundle's own keys, which only shows the bundle is as its signer made it (a warning says so)."""
+    signature = bundle.get("signature") or {}
+    own = {k.get("key_id"): k.get("public_key") for k in bundle.get("public_keys", []) if isinstance(k, dict)}
+    keys = trusted if trusted is not None else own
+    key_id = signature.get("key_id") if isinstance(signature, dict) else None
+    if key_id not in keys:
+        return Check("signature", "failed", f"signed with key {key_id!r}, which is not among the trusted keys")
+    if not signing.signature_valid(keys[key_id], signed_part(bundle), str(signature.get("value", ""))):
+        return Check("signature", "failed", f"the signature does not match the bundle's content (key {key_id})")
+    if trusted is None:
+        return Check(
+            "signature",
+            "warning",
+            f"valid for the bundle's own key {key_id}; pass --public-key with the engine's published key to trust it",
+        )
+    return Check("signature", "ok", f"valid, key {key_id}")
+
+
+def _streams(bundle: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    streams = [(bundle["journey_id"], bundle["events"])]
+    streams += [(c.get("case_id", "?"), c.get("events", [])) for c in bundle["cases"]]
+    return streams
+
+
+def check_chains(bundle: dict[str, Any]) -> Check:
+    broken = []
+    for stream_id, documents in _streams(bundle):
+        at = first_broken_seq(documents)
+        if at is not None:
+            broken.append(f"{stream_id} at seq {at}")
+    if broken:
+        return Check("hash chains", "failed", "broken: " + "; ".join(broken))
+    return Check("hash chains", "ok", f"{len(_streams(bundle))} streams intact")
+
+
+def check_checkpoints(bundle: dict[str, Any], trusted: dict[str, str] | None) -> Check:
+    """Each stream's latest checkpoint in the bundle: signed by a trusted key, and the chain holds its
+    head hash at its seq."""
+    own = {k.get("key_id"): k.get("public_key") for k in bundle.get("public_keys", []) if isinstance(k, dict)}
+    keys = trusted if trusted is not None else own
+    latest: dict[str, dict[str, Any]] = {}
+    for checkpoint in bundle["checkpoints"]:
+        latest[checkpoint.get("stream_id")] = checkpoint
+    if not latest:
+        return Check("checkpoint", "warning", "the bundle holds no signed checkpoint")
+    results, bad = [], []
+    for stream_id, documents in _streams(bundle):
+        checkpoint = latest.get(stream_id)
+        status = signing.checkpoint_status(checkpoint, {d.get("seq"): d.get("hash") for d in documents}, keys)
+        results.append(status)
+        if status == "mismatch":
+            bad.append(f"{stream_id} (checkpoint at seq {checkpoint.get('seq')})")
+    if bad:
+        return Check("checkpoint", "failed", "the chain does not match its signed checkpoint: " + "; ".join(bad))
+    return Check("checkpoint", "ok", f"{results.count('ok')} streams match their signed checkpoint")
+
+
+def check_fold(bundle: dict[str, Any]) -> Check:
+    """The journey (and each case) in the bundle is exactly the fold of its events."""
+    journey = bundle["journey"]
+    if not isinstance(journey, dict):
+        return Check("fold", "failed", "the bundle holds no journey state")
+    try:
+        version = journey.get("version", 0)
+        folded = fold(_events([d for d in bundle["events"] if d["seq"] <= version]))
+        if folded is None or journey_view(folded) != journey:
+            return Check("fold", "failed", f"the journey is not the fold of its events up to seq {version}")
+        for case in bundle["cases"]:
+            state = None
+            for event in _events([d for d in case["events"] if d["seq"] <= case.get("version", 0)]):
+                state = evolve_case(state, event)
+            document = {k: v for k, v in case.items() if k not in _CASE_READ_TIME}
+            if state is None or case_view(state) != document:
+                return Check("fold", "failed", f"case {case.get('case_id')} is not the fold of its events")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return Check("fold", "failed", f"an event does not read as its type: {type(exc).__name__}")
+    return Check("fold", "ok", f"the journey and {len(bundle['cases'])} cases are the fold of their events")
+
+
+def offline_checks(
+    bundle: Any, trusted: dict[str, str] | None, replay: Callable[[dict[str, Any]], Check]
+) -> list[Check]:
+    """Every check of `pmi audit check-export`, in order; `replay` replays the bundle's histories."""
+    shape = check_shape(bundle)
+    if shape.failed:
+        return [shape]
+    return [
+        shape,
+        check_signature(bundle, trusted),
+        check_chains(bundle),
+        check_checkpoints(bundle, trusted),
+        check_fold(bundle),
+        replay(bundle),
+    ]

@@ -1,0 +1,191 @@
+"""End to end: the history archive keeps a journey verifiable after Temporal has deleted its runs.
+
+The engine here continues each journey as new after two messages, so one journey has several runs;
+the archive sweep copies the closed ones, Temporal deletes them (as its retention would), and verify
+still replays every run, from the archive.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.client import WorkflowExecutionStatus
+
+from activities.audit_sweep import sweep_archive
+from store.archive import HistoryArchive
+from store.read_model import JourneyReadModel
+from tests.api.stack import Stack, stack_per_database
+from tests.api.test_e2e_audit import journey_with_history
+from tests.polling import eventually
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def archive_stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    tmp = tmp_path_factory.mktemp("e2e-archive")
+    async with stack_per_database(request.param, dev_env.client, tmp, {"journey_continue_as_new_after": 2}) as s:
+        yield s
+
+
+def a_minute_ago() -> str:
+    return (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def runs_of(stack: Stack, workflow_id: str) -> list:
+    return [e async for e in stack.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+
+
+async def delete_run(stack: Stack, workflow_id: str, run_id: str) -> None:
+    """What the namespace's retention does to a closed run: Temporal forgets it."""
+    await stack.client.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=stack.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+        )
+    )
+
+    async def gone() -> bool:
+        return all(e.run_id != run_id for e in await runs_of(stack, workflow_id))
+
+    await eventually(gone, lambda g: g, what=f"run {run_id} deleted")
+
+
+async def journey_with_closed_runs(stack: Stack) -> tuple[str, list]:
+    jid, _ = await journey_with_history(stack)
+
+    async def runs() -> list:
+        return await runs_of(stack, jid)
+
+    found = await eventually(runs, lambda rs: len(rs) >= 3, what="the journey continued as new twice")
+    return jid, found
+
+
+async def verify(stack: Stack, jid: str) -> dict:
+    r = await stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*"))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_journey_whose_closed_runs_temporal_deleted_still_replays_every_run_from_the_archive(
+    archive_stack: Stack,
+):
+    stack = archive_stack
+    since = a_minute_ago()
+    jid, runs = await journey_with_closed_runs(stack)
+    closed = [e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW]
+    assert len(closed) >= 2
+
+    report = await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    archived = {name.split("/")[1] for name in report.archived_runs if name.startswith(jid + "/")}
+    assert {e.run_id for e in closed} <= archived
+    again = await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    assert not any(name.startswith(jid + "/") for name in again.archived_runs)  # idempotent
+
+    for execution in closed:
+        await delete_run(stack, jid, execution.run_id)
+    assert len(await runs_of(stack, jid)) == len(runs) - len(closed)
+
+    result = await verify(stack, jid)
+    assert result["hash_chain"] == "ok" and result["state_matches"] is True
+    assert result["replay"] == "ok", result
+    assert result["runs_replayed"] == len(runs)
+
+    r = await stack.api.get(f"/v1/journeys/{jid}/export", headers=stack.auth("auditor", "*"))
+    assert r.status_code == 200
+    exported = {h["run_id"] for h in r.json()["workflow_histories"]}
+    assert exported == {e.run_id for e in runs}
+    assert r.json()["histories_complete"] is True
+
+
+async def test_an_ended_journey_verifies_from_the_archive_and_the_store_once_temporal_forgot_all_of_it(
+    archive_stack: Stack,
+):
+    stack = archive_stack
+    since = a_minute_ago()
+    jid, _ = await journey_with_closed_runs(stack)
+    r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "changed mind"}, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    version = r.json()["version"]
+
+    async def closed_for_good() -> list:
+        return [e for e in await runs_of(stack, jid) if e.status == WorkflowExecutionStatus.COMPLETED]
+
+    await eventually(closed_for_good, lambda rs: len(rs) == 1, what="the final run completed")
+
+    async def stored() -> dict | None:
+        return await JourneyReadModel(stack.engine).get(jid)
+
+    await eventually(stored, lambda j: j and j["version"] == version, what="the read model caught up")
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    runs = await runs_of(stack, jid)
+    for execution in runs:
+        await delete_run(stack, jid, execution.run_id)
+
+    result = await verify(stack, jid)
+    assert result["replay"] == "ok", result
+    assert result["runs_replayed"] == len(runs)
+    assert result["hash_chain"] == "ok" and result["state_matches"] is True
+
+
+async def test_a_run_temporal_deleted_before_it_was_archived_makes_the_replay_unavailable_not_ok(
+    archive_stack: Stack,
+):
+    stack = archive_stack
+    jid, runs = await journey_with_closed_runs(stack)
+    lost = next(e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW)
+    await delete_run(stack, jid, lost.run_id)
+    result = await verify(stack, jid)
+    assert result["replay"] == "unavailable", result
+    assert result["runs_replayed"] == len(runs) - 1
+
+
+async def test_an_archived_history_altered_in_the_database_is_reported(archive_stack: Stack):
+    stack = archive_stack
+    since = a_minute_ago()
+    jid, runs = await journey_with_closed_runs(stack)
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    victim = next(e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW)
+    await rewrite_archived_history(stack, jid, victim.run_id)
+    await delete_run(stack, jid, victim.run_id)
+    result = await verify(stack, jid)
+    assert result["archive_broken"] == [{"workflow_id": jid, "run_id": victim.run_id}]
+    assert result["replay"] != "ok"
+
+
+async def rewrite_archived_history(stack: Stack, workflow_id: str, run_id: str) -> None:
+    """Someone with write access to the database swaps an archived run's bytes (past the triggers)."""
+    import zlib
+
+    forged = zlib.compress(b"\x0a\x00 not the history that was archived")
+    async with stack.engine.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            await conn.execute(text("ALTER TABLE workflow_histories DISABLE TRIGGER workflow_histories_append_only"))
+        else:
+            await conn.execute(text("DROP TRIGGER workflow_histories_no_update"))
+        await conn.execute(
+            text("UPDATE workflow_histories SET history = :h WHERE workflow_id = :w AND run_id = :r"),
+            {"h": forged, "w": workflow_id, "r": run_id},
+        )
+        if postgres:
+            await conn.execute(text("ALTER TABLE workflow_histories ENABLE TRIGGER workflow_histories_append_only"))
+        else:
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER workflow_histories_no_update BEFORE UPDATE ON workflow_histories "
+                    "BEGIN SELECT RAISE(ABORT, 'workflow_histories is append-only (UPDATE refused)'); END"
+                )
+            )
+
+
+async def test_the_archived_rows_cannot_be_changed_or_deleted(archive_stack: Stack):
+    stack = archive_stack
+    since = a_minute_ago()
+    jid, _ = await journey_with_closed_runs(stack)
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    for statement in ("UPDATE workflow_histories SET status = 'x'", "DELETE FROM workflow_histories"):
+        with pytest.raises(Exception, match="append-only"):
+            async with stack.engine.begin() as conn:
+                await conn.execute(text(statement + " WHERE workflow_id = :w"), {"w": jid})

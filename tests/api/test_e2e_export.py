@@ -1,0 +1,125 @@
+"""End to end: a signed export bundle that an auditor checks offline, with nothing but the file.
+
+`pmi audit check-export` gets no database, no server and no Temporal: it checks the signature, the
+hash chains, the signed checkpoints, the fold, and replays the histories against the installed code.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.audit_export import check_file
+from cli.main import main
+from domain import audit_signing as signing
+from domain.audit_bundle import signed_part
+from tests.api.stack import Stack
+from tests.api.test_e2e_audit import journey_with_history, settled_events
+
+
+async def exported(stack: Stack, tmp_path: Path) -> tuple[str, Path, Path]:
+    """A journey's bundle saved as the API served it, and the engine's published keys saved too."""
+    jid, journey = await journey_with_history(stack)
+    await settled_events(stack, jid, journey["version"])
+    auditor = stack.auth("auditor", "*")
+    r = await stack.api.get(f"/v1/journeys/{jid}/export", headers=auditor)
+    assert r.status_code == 200, r.text
+    bundle = tmp_path / f"{jid}.export.json"
+    bundle.write_bytes(r.content)
+    keys = await stack.api.get("/v1/audit/keys", headers=auditor)
+    assert keys.status_code == 200, keys.text
+    published = tmp_path / "keys.json"
+    published.write_text(keys.text)
+    return jid, bundle, published
+
+
+def verdicts(checks) -> dict[str, str]:
+    return {c.name: c.verdict for c in checks}
+
+
+async def test_a_bundle_from_the_api_passes_every_offline_check_against_the_published_key(stack: Stack, tmp_path):
+    jid, bundle, keys = await exported(stack, tmp_path)
+    checks = check_file(bundle, str(keys))
+    found = verdicts(checks)
+    assert found["signature"] == "ok" and found["hash chains"] == "ok" and found["fold"] == "ok", checks
+    assert found["replay"] == "ok", checks
+    assert not any(c.failed for c in checks)
+    assert main(["audit", "check-export", str(bundle), "--public-key", str(keys)]) == 0
+    doc = json.loads(bundle.read_text())
+    assert doc["journey_id"] == jid and doc["workflow_histories"] and doc["public_keys"]
+    # Without a trusted key the signature only shows the bundle is as its own key made it.
+    assert verdicts(check_file(bundle, None))["signature"] == "warning"
+
+
+async def test_one_byte_changed_anywhere_in_a_bundle_fails_and_says_what_failed(stack: Stack, tmp_path):
+    _, bundle, keys = await exported(stack, tmp_path)
+    original = bundle.read_bytes()
+    positions = sorted({0, 1, len(original) // 2, len(original) - 1, *range(7, len(original), len(original) // 40)})
+    for position in positions:
+        altered = bytearray(original)
+        altered[position] = ord("0") if altered[position] != ord("0") else ord("1")
+        bundle.write_bytes(bytes(altered))
+        checks = check_file(bundle, str(keys))
+        failed = [c for c in checks if c.failed]
+        assert failed, f"a change at byte {position} went unnoticed"
+        assert all(c.name and c.detail for c in failed)
+    bundle.write_bytes(original)
+    assert not any(c.failed for c in check_file(bundle, str(keys)))
+
+
+async def test_a_rewritten_bundle_re_signed_with_another_key_fails_the_signature_and_names_it(stack: Stack, tmp_path):
+    """An attacker rewrites an event, recomputes the chain and signs with a key of their own: every
+    hash checks, but not against the engine's published key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.chain import event_hash, without_unhashed
+
+    _, bundle, keys = await exported(stack, tmp_path)
+    doc = json.loads(bundle.read_text())
+    prev = doc["events"][0]["prev_hash"]
+    doc["events"][0]["actor"]["sub"] = "someone-else"
+    for event in doc["events"]:
+        event["prev_hash"] = prev
+        event["hash"] = prev = event_hash(prev, without_unhashed(event))
+    forger = Ed25519PrivateKey.generate()
+    public = signing.public_key_text(forger)
+    doc["public_keys"] = [{"key_id": signing.key_id_of(public), "algorithm": "Ed25519", "public_key": public}]
+    doc.pop("signature")
+    doc["signature"] = {"key_id": signing.key_id_of(public), "algorithm": "Ed25519", "value": ""}
+    doc["signature"]["value"] = signing.sign(forger, signed_part(doc))
+    bundle.write_bytes(signing.canonical_bytes(doc))
+    found = verdicts(check_file(bundle, str(keys)))
+    assert found["signature"] == "failed"
+    assert found["hash chains"] == "ok"  # the forger recomputed it
+    assert main(["audit", "check-export", str(bundle), "--public-key", str(keys)]) == 1
+
+
+async def test_pmi_audit_export_writes_a_bundle_that_checks(stack: Stack, tmp_path, monkeypatch):
+    jid, journey = await journey_with_history(stack)
+    await settled_events(stack, jid, journey["version"])
+    for name, value in {
+        "PMI_DATABASE_URL": stack.settings.db_url,
+        "PMI_DATA_DIR": str(stack.settings.data_dir),
+        "PMI_TEMPORAL_HOST": stack.client.service_client.config.target_host.rsplit(":", 1)[0],
+        "PMI_TEMPORAL_PORT": stack.client.service_client.config.target_host.rsplit(":", 1)[1],
+    }.items():
+        monkeypatch.setenv(name, value)
+    from config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "bundle.json"
+        assert main(["audit", "export", jid, "-o", str(out)]) == 0
+    finally:
+        get_settings.cache_clear()
+    keyring = json.loads((stack.settings.data_dir / "audit-keyring.json").read_text())
+    current = next(k for k in keyring["keys"] if not k.get("retired_at"))
+    assert main(["audit", "check-export", str(out), "--public-key", current["public_key"]]) == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"format": "something else"}'])
+def test_a_file_that_is_not_a_bundle_fails_the_format_check(tmp_path, content):
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    checks = check_file(path, None)
+    assert [c.name for c in checks if c.failed] == ["format"]
