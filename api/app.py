@@ -8,7 +8,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from api.routes import audit, cases, health, integrations, journeys, reference
+from api.routes import audit, audit_record, cases, health, integrations, journeys, reference
 from api.services.container import build_services
 from api.services.temporal import TemporalGateway
 from config import Settings, get_settings
@@ -52,8 +52,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     )
     app.state.settings = settings
     errors.install(app)
-    for router in (health.router, journeys.router, audit.router, cases.router, integrations.router, reference.router):
-        app.include_router(router)
+    for module in (health, journeys, audit, audit_record, cases, integrations, reference):
+        app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
