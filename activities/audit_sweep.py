@@ -9,6 +9,7 @@ them: archiving never blocks a journey.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -45,15 +46,28 @@ async def resume_point(archive: HistoryArchive) -> str | None:
     return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass
+class Tally:
+    """A sweep's counts while it runs (the report it returns is frozen)."""
+
+    archived: int = 0
+    already_archived: int = 0
+    failed: int = 0
+    archived_runs: list[str] = field(default_factory=list)
+
+    def report(self) -> ArchiveReport:
+        return ArchiveReport(**self.__dict__)
+
+
 async def sweep_archive(
     client: Client,
     archive: HistoryArchive,
     closed_since: str | None,
     *,
-    progress: Callable[[ArchiveReport], None] = lambda report: None,
+    progress: Callable[[Tally], None] = lambda tally: None,
 ) -> ArchiveReport:
     """Archive every closed journey and case run that closed at or after `closed_since`."""
-    report = ArchiveReport()
+    report = Tally()
     errors: list[str] = []
     batch = []
     async for execution in client.list_workflows(closed_runs_query(closed_since)):
@@ -67,10 +81,10 @@ async def sweep_archive(
     if errors:
         # Left for the retry (which skips what was copied): a run not archived now may be deleted later.
         raise ApplicationError(f"{len(errors)} runs could not be archived: {errors[:5]}", type="ARCHIVE_INCOMPLETE")
-    return report
+    return report.report()
 
 
-async def _archive_batch(client: Client, archive: HistoryArchive, batch: list, report: ArchiveReport, errors: list):
+async def _archive_batch(client: Client, archive: HistoryArchive, batch: list, report: Tally, errors: list):
     done = await archive.archived_run_ids([e.run_id for e in batch])
     for execution in batch:
         if execution.run_id in done:
@@ -113,6 +127,6 @@ class ArchiveActivities:
             activity.client(), self._archive, since, progress=lambda r: activity.heartbeat(r.archived)
         )
         # The report goes into the sweep's history: keep the run list short there.
-        report.archived_runs = report.archived_runs[:50]
+        report = report.model_copy(update={"archived_runs": report.archived_runs[:50]})
         log.info("archive_swept", archived=report.archived, already=report.already_archived, gone=report.failed)
         return report

@@ -64,7 +64,7 @@ def trusted_keys(value: str | None) -> dict[str, str] | None:
     return {k["key_id"]: k["public_key"] for k in items if isinstance(k, dict) and "public_key" in k}
 
 
-def replay_check(bundle: dict[str, Any]) -> Check:
+async def replay_check(bundle: dict[str, Any]) -> Check:
     """Each workflow history in the bundle replayed with Temporal's `Replayer` against the installed code."""
     from temporalio.client import WorkflowHistory
 
@@ -76,7 +76,7 @@ def replay_check(bundle: dict[str, Any]) -> Check:
         return Check("replay", "failed", f"a workflow history does not read: {type(exc).__name__}")
     if not histories:
         return Check("replay", "warning", "the bundle holds no workflow history")
-    report = asyncio.run(replay(histories))
+    report = await replay(histories)
     if report.divergences:
         where = "; ".join(f"{d.workflow_id} run {d.run_id} at history event {d.event_id}" for d in report.divergences)
         return Check("replay", "failed", f"{len(report.divergences)} of {report.runs} runs diverge: {where}")
@@ -96,11 +96,15 @@ def load_bundle(data: bytes) -> tuple[Any, Check | None]:
     return bundle, None
 
 
-def check_file(path: Path, public_key: str | None) -> list[Check]:
-    bundle, failure = load_bundle(path.read_bytes())
+async def check_bytes(data: bytes, public_key: str | None) -> list[Check]:
+    """Every check of the bundle file's content `data`, the replay last."""
+    bundle, failure = load_bundle(data)
     if failure is not None:
         return [failure]
-    return offline_checks(bundle, trusted_keys(public_key), replay_check)
+    checks = offline_checks(bundle, trusted_keys(public_key))
+    if checks[0].failed:
+        return checks
+    return [*checks, await replay_check(bundle)]
 
 
 def check_export(args: Any, settings: Settings) -> int:
@@ -109,7 +113,7 @@ def check_export(args: Any, settings: Settings) -> int:
     if not path.is_file():
         Console(stderr=True).print(f"no file {path}")
         return 2
-    checks = check_file(path, args.public_key)
+    checks = asyncio.run(check_bytes(path.read_bytes(), args.public_key))
     table = Table(title=f"{path.name}")
     table.add_column("check")
     table.add_column("verdict")

@@ -29,7 +29,13 @@ async def dev_env() -> AsyncIterator["object"]:
         dev_server_existing_path=str(TEMPORAL_BIN),
         data_converter=DATA_CONVERTER,
         search_attributes=search_attributes.ALL,
-        dev_server_extra_args=["--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"],
+        dev_server_extra_args=[
+            *("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"),
+            # A deleted run (the archive tests delete runs as retention would) goes at once, not after
+            # the half minute the server otherwise waits for its close to reach visibility.
+            *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
+            *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
+        ],
     )
     try:
         yield env
