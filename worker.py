@@ -63,7 +63,7 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         bpjs.file_death_claim,
         notify.send_sms,
         notify.post_channel,
-        ArchiveActivities(HistoryArchive(engine)).archive_closed_runs,
+        ArchiveActivities(HistoryArchive(engine), settings.task_queue).archive_closed_runs,
         checkpoints.sign_checkpoints,
     ]
 

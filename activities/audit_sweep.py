@@ -29,9 +29,10 @@ ARCHIVED_WORKFLOW_TYPES = ("JourneyWorkflow", "ProtectionCaseWorkflow")
 SWEEP_OVERLAP = timedelta(hours=1)
 
 
-def closed_runs_query(closed_since: str | None) -> str:
+def closed_runs_query(task_queue: str, closed_since: str | None) -> str:
+    """The engine's closed journey and case runs (those of its task queue: a namespace may hold others)."""
     types = ", ".join(f"'{t}'" for t in ARCHIVED_WORKFLOW_TYPES)
-    query = f"WorkflowType IN ({types}) AND ExecutionStatus != 'Running'"
+    query = f"WorkflowType IN ({types}) AND TaskQueue = '{task_queue}' AND ExecutionStatus != 'Running'"
     if closed_since:
         query += f" AND CloseTime >= '{closed_since}'"
     return query
@@ -62,6 +63,7 @@ class Tally:
 async def sweep_archive(
     client: Client,
     archive: HistoryArchive,
+    task_queue: str,
     closed_since: str | None,
     *,
     progress: Callable[[Tally], None] = lambda tally: None,
@@ -70,7 +72,7 @@ async def sweep_archive(
     report = Tally()
     errors: list[str] = []
     batch = []
-    async for execution in client.list_workflows(closed_runs_query(closed_since)):
+    async for execution in client.list_workflows(closed_runs_query(task_queue, closed_since)):
         batch.append(execution)
         if len(batch) >= 200:
             await _archive_batch(client, archive, batch, report, errors)
@@ -116,15 +118,16 @@ async def _archive_batch(client: Client, archive: HistoryArchive, batch: list, r
 
 
 class ArchiveActivities:
-    def __init__(self, archive: HistoryArchive) -> None:
+    def __init__(self, archive: HistoryArchive, task_queue: str) -> None:
         self._archive = archive
+        self._task_queue = task_queue
 
     @activity.defn(name=ActivityName.ARCHIVE_CLOSED_RUNS)
     async def archive_closed_runs(self, sweep: ArchiveSweep) -> ArchiveReport:
         """The scheduled sweep: from `sweep.closed_since`, or from where the archive stands."""
         since = sweep.closed_since or await resume_point(self._archive)
         report = await sweep_archive(
-            activity.client(), self._archive, since, progress=lambda r: activity.heartbeat(r.archived)
+            activity.client(), self._archive, self._task_queue, since, progress=lambda r: activity.heartbeat(r.archived)
         )
         # The report goes into the sweep's history: keep the run list short there.
         report = report.model_copy(update={"archived_runs": report.archived_runs[:50]})

@@ -26,7 +26,11 @@ def run(args: Any, settings: Settings) -> int:
             client = await connect(settings)
             with console.status("copying") as status:
                 return await sweep_archive(
-                    client, archive, since, progress=lambda r: status.update(f"copied {r.archived}")
+                    client,
+                    archive,
+                    settings.task_queue,
+                    since,
+                    progress=lambda r: status.update(f"copied {r.archived}"),
                 )
         finally:
             await engine.dispose()

@@ -177,3 +177,15 @@ async def stack_per_database(
     finally:
         await databases.drop(name)
         await databases.close()
+
+
+def pmi_environment(stack: Stack) -> dict[str, str]:
+    """The `PMI_*` variables that point a `pmi` command at this stack's database, keys and Temporal."""
+    host, port = stack.client.service_client.config.target_host.rsplit(":", 1)
+    return {
+        "PMI_DATABASE_URL": stack.settings.db_url,
+        "PMI_DATA_DIR": str(stack.settings.data_dir),
+        "PMI_TEMPORAL_HOST": host,
+        "PMI_TEMPORAL_PORT": port,
+        "PMI_TASK_QUEUE": stack.settings.task_queue,
+    }

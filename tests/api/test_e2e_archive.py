@@ -5,6 +5,7 @@ the archive sweep copies the closed ones, Temporal deletes them (as its retentio
 still replays every run, from the archive.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +17,11 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.audit_sweep import sweep_archive
+from cli.main import main
+from config import get_settings
 from store.archive import HistoryArchive
 from store.read_model import JourneyReadModel
-from tests.api.stack import Stack, stack_per_database
+from tests.api.stack import Stack, pmi_environment, stack_per_database
 from tests.api.test_e2e_audit import journey_with_history, settled_events
 from tests.polling import eventually
 
@@ -83,10 +86,10 @@ async def test_a_journey_whose_closed_runs_temporal_deleted_still_replays_every_
     closed = [e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW]
     assert len(closed) >= 1
 
-    report = await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    report = await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
     archived = {name.split("/")[1] for name in report.archived_runs if name.startswith(jid + "/")}
     assert {e.run_id for e in closed} <= archived
-    again = await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    again = await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
     assert not any(name.startswith(jid + "/") for name in again.archived_runs)  # idempotent
 
     for execution in closed:
@@ -124,7 +127,7 @@ async def test_an_ended_journey_verifies_from_the_archive_and_the_store_once_tem
         return await JourneyReadModel(stack.engine).get(jid)
 
     await eventually(stored, lambda j: j and j["version"] == version, what="the read model caught up")
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
     runs = await runs_of(stack, jid)
     for execution in runs:
         await delete_run(stack, jid, execution.run_id)
@@ -151,7 +154,7 @@ async def test_an_archived_history_altered_in_the_database_is_reported(archive_s
     stack = archive_stack
     since = a_minute_ago()
     jid, runs = await journey_with_closed_runs(stack)
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
     victim = next(e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW)
     await rewrite_archived_history(stack, jid, victim.run_id)
     await delete_run(stack, jid, victim.run_id)
@@ -190,8 +193,55 @@ async def test_the_archived_rows_cannot_be_changed_or_deleted(archive_stack: Sta
     stack = archive_stack
     since = a_minute_ago()
     jid, _ = await journey_with_closed_runs(stack)
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), since)
+    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
     for statement in ("UPDATE workflow_histories SET status = 'x'", "DELETE FROM workflow_histories"):
         with pytest.raises(Exception, match="append-only"):
             async with stack.engine.begin() as conn:
                 await conn.execute(text(statement + " WHERE workflow_id = :w"), {"w": jid})
+
+
+async def test_the_scheduled_sweep_archives_closed_runs_and_signs_the_heads_that_moved(archive_stack: Stack):
+    """The worker's Temporal Schedule starts `AuditSweepWorkflow`; triggered here instead of waited for."""
+    from store.checkpoints import CheckpointStore
+    from workflows.audit_sweep import SCHEDULE_ID
+    from workflows.schedules import ensure_audit_sweep_schedule
+
+    stack = archive_stack
+    jid, runs = await journey_with_closed_runs(stack)
+    await ensure_audit_sweep_schedule(stack.client, stack.settings)
+    await ensure_audit_sweep_schedule(stack.client, stack.settings)  # a restarted worker updates it
+    handle = stack.client.get_schedule_handle(SCHEDULE_ID)
+    try:
+        await handle.trigger()
+
+        async def sweeps() -> list:
+            query = f"WorkflowType = 'AuditSweepWorkflow' AND TaskQueue = '{stack.settings.task_queue}'"
+            return [e async for e in stack.client.list_workflows(query)]
+
+        started = await eventually(sweeps, lambda found: found, within=30, what="the schedule started a sweep")
+        result = await stack.client.get_workflow_handle(started[0].id).result()
+    finally:
+        await handle.delete()
+    assert result["archive"]["failed"] == 0 and result["checkpoints"]["signed"] >= 1
+    closed = {e.run_id for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW}
+    archived = {r.run_id for r in await HistoryArchive(stack.engine).runs_of([jid])}
+    assert closed <= archived
+    checkpoint = await CheckpointStore(stack.engine).latest(jid)
+    assert checkpoint is not None and checkpoint["seq"] >= 1
+
+
+async def test_pmi_audit_archive_copies_the_closed_runs_and_reports_them(archive_stack: Stack, monkeypatch, capsys):
+    stack = archive_stack
+    jid, runs = await journey_with_closed_runs(stack)
+    for name, value in pmi_environment(stack).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert await asyncio.to_thread(main, ["audit", "archive", "--since", a_minute_ago()]) == 0
+    finally:
+        get_settings.cache_clear()
+    closed = [e.run_id for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW]
+    archived = {r.run_id for r in await HistoryArchive(stack.engine).runs_of([jid])}
+    assert set(closed) <= archived
+    out = capsys.readouterr().out
+    assert "runs archived" in out

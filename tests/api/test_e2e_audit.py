@@ -10,7 +10,9 @@ from rich.console import Console
 from sqlalchemy import text
 
 from cli.audit_verify import run, summary, verify_many
-from store.event_store import EventStore, canonical_json, event_hash
+from store.checkpoints import CheckpointStore
+from store.event_store import GENESIS_HASH, EventStore, canonical_json, event_hash
+from store.keyring import KeyringFile
 from tests.api.stack import Stack, new_nik, step_is
 from tests.api.test_e2e_journey import TODAY, act, signal, start
 from tests.polling import eventually
@@ -198,3 +200,50 @@ async def test_pmi_audit_verify_checks_many_journeys_and_fails_on_a_broken_one(s
     written = json.loads(report.read_text())
     assert written["counts"]["broken"] == 1 and written["journeys"][tampered]["verdict"] == "broken"
     assert written["journeys"][sound]["verdict"] == "ok"
+
+
+async def rewrite_consistently(stack: Stack, jid: str, events: list[dict]) -> None:
+    """The attack a chain alone cannot see: change the first event and recompute every hash after it,
+    so that the whole stream verifies."""
+    prev, rewrites = GENESIS_HASH, []
+    for e in events:
+        actor = {**e["actor"], "sub": "someone-else"} if e["seq"] == 1 else e["actor"]
+        body = {k: v for k, v in e.items() if k not in ("hash", "recorded_at")} | {"actor": actor, "prev_hash": prev}
+        digest = event_hash(prev, body)
+        rewrites.append(
+            (
+                "UPDATE events SET actor_sub = :a, prev_hash = :p, hash = :h WHERE stream_id = :s AND seq = :q",
+                {"a": actor["sub"], "p": prev, "h": digest, "s": jid, "q": e["seq"]},
+            )
+        )
+        prev = digest
+    await tamper(stack, rewrites)
+
+
+async def test_a_stream_rewritten_with_every_hash_recomputed_verifies_its_chain_but_not_its_signed_checkpoint(
+    stack: Stack,
+):
+    jid, journey = await journey_with_history(stack)
+    events = await settled_events(stack, jid, journey["version"])
+    keyring = KeyringFile(stack.settings.audit_keyring_path)
+    assert await CheckpointStore(stack.engine).sign_heads(keyring.load(), [jid]) == 1
+    assert (await verify(stack, jid))["checkpoint"] == "ok"
+
+    await rewrite_consistently(stack, jid, events)
+    assert await EventStore(stack.engine).verify_chain(jid) == (True, None)
+    result = await verify(stack, jid)
+    assert (result["hash_chain"], result["checkpoint"]) == ("ok", "mismatch")
+
+
+async def test_checkpoints_signed_before_a_key_rotation_still_verify(stack: Stack):
+    jid, journey = await journey_with_history(stack)
+    await settled_events(stack, jid, journey["version"])
+    keyring = KeyringFile(stack.settings.audit_keyring_path)
+    before = keyring.load().key_id
+    await CheckpointStore(stack.engine).sign_heads(keyring.load(), [jid])
+    old, new = keyring.rotate()
+    assert old == before and new != old
+    result = await verify(stack, jid)
+    assert result["checkpoint"] == "ok"
+    r = await stack.api.get("/v1/audit/checkpoints", params={"stream_id": jid}, headers=stack.auth("auditor", "*"))
+    assert [c["key_id"] for c in r.json()["items"]] == [old]

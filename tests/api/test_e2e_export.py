@@ -14,7 +14,7 @@ from cli.audit_export import check_bytes, load_bundle, trusted_keys
 from cli.main import main
 from domain import audit_signing as signing
 from domain.audit_bundle import offline_checks, signed_part
-from tests.api.stack import Stack
+from tests.api.stack import Stack, pmi_environment
 from tests.api.test_e2e_audit import journey_with_history, settled_events
 
 
@@ -104,12 +104,7 @@ async def test_a_rewritten_bundle_re_signed_with_another_key_fails_the_signature
 async def test_pmi_audit_export_writes_a_bundle_that_checks(stack: Stack, tmp_path, monkeypatch):
     jid, journey = await journey_with_history(stack)
     await settled_events(stack, jid, journey["version"])
-    for name, value in {
-        "PMI_DATABASE_URL": stack.settings.db_url,
-        "PMI_DATA_DIR": str(stack.settings.data_dir),
-        "PMI_TEMPORAL_HOST": stack.client.service_client.config.target_host.rsplit(":", 1)[0],
-        "PMI_TEMPORAL_PORT": stack.client.service_client.config.target_host.rsplit(":", 1)[1],
-    }.items():
+    for name, value in pmi_environment(stack).items():
         monkeypatch.setenv(name, value)
     from config import get_settings
 
