@@ -64,3 +64,18 @@ async def _register(settings: Settings, keys: list[PublicKey]) -> bool:
         return migrated
     finally:
         await engine.dispose()
+
+
+def new_keyring(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the first keyring (production needs one before the engine starts); 2 when one exists."""
+    from pathlib import Path
+
+    path = Path(args.file).resolve() if args.file else settings.audit_keyring_path
+    if path.exists():
+        print(f"{path} exists already: rotate it with `pmi audit rotate-key` instead", file=sys.stderr)
+        return 2
+    ring = KeyringFile(path, create=True).load()
+    print(f"created {path} (mode 0600)")
+    print(f"key:        {ring.key_id}")
+    print(f"public key: {ring.current.public_key}")
+    return 0

@@ -130,6 +130,13 @@ def cmd_audit_rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     return rotate_key(args, settings)
 
 
+def cmd_audit_new_keyring(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the audit signing keyring (production must have one before the engine starts)."""
+    from cli.audit_keys import new_keyring
+
+    return new_keyring(args, settings)
+
+
 def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write a journey's signed export bundle."""
     from cli.audit_export import export
@@ -197,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = audit.add_parser("rotate-key", help="replace the audit signing key (old checkpoints still verify)")
     p.set_defaults(func=cmd_audit_rotate_key)
+
+    p = audit.add_parser("new-keyring", help="create the audit signing keyring (refused when one exists)")
+    p.add_argument("file", nargs="?", help="where (default PMI_AUDIT_KEYRING_FILE or .data/audit-keyring.json)")
+    p.set_defaults(func=cmd_audit_new_keyring)
 
     p = audit.add_parser("export", help="write a journey's signed export bundle")
     p.add_argument("journey_id", metavar="JOURNEY_ID")

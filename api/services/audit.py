@@ -17,7 +17,7 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from api.auth import Caller
-from api.errors import ApiError, invalid, not_found
+from api.errors import ApiError, invalid, not_found, unavailable
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
 from api.services.replay import replay as replay_runs
@@ -326,7 +326,11 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
     await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
     streams = [journey_id, *case_ids]
     checkpoints = await services.checkpoints.latest_many(streams) if services.checkpoints is not None else {}
-    keyring = services.keyring.load()
+    try:
+        keyring = services.keyring.load()
+    except KeyringMissing as exc:  # production without PMI_AUDIT_KEYRING_FILE: nothing can be signed
+        log.error("audit_keyring_missing")
+        raise unavailable("The audit signing key is not configured; exports cannot be signed") from exc
     bundle = {
         "format": BUNDLE_FORMAT,
         "exported_at": now_text(),
