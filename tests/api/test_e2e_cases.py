@@ -301,10 +301,14 @@ async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: 
         lambda: stack.api.get("/v1/cases", params={"journey_id": jid, "status": "closed"}, headers=stack.auth()),
         lambda r: [c["case_id"] for c in r.json()["items"]] == [case_id],
     )
-    # The journey's verify checks the case's chain too.
-    r = await stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*"))
+    # The journey's verify checks the case's chain too, and the checkpoint signed when the case closed
+    # (just after its last append commits).
+    r = await eventually(
+        lambda: stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*")),
+        lambda r: r.status_code != 200 or r.json()["cases"][0].get("checkpoint") != "none",
+    )
     assert r.status_code == 200, r.text
-    assert r.json()["cases"] == [{"case_id": case_id, "hash_chain": "ok", "broken_at_seq": None}]
+    assert r.json()["cases"] == [{"case_id": case_id, "hash_chain": "ok", "broken_at_seq": None, "checkpoint": "ok"}]
 
 
 async def test_journey_gone_from_temporal_is_read_from_the_read_model(case_stack: Stack):
