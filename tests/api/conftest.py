@@ -75,23 +75,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def stack(request, dev_env, tmp_path_factory) -> AsyncIterator["object"]:
     """One running engine per session and database (PostgreSQL only when PMI_TEST_POSTGRES_URL is set)."""
-    from tests.api.stack import running_stack
+    from tests.api.stack import stack_per_database
 
-    tmp = tmp_path_factory.mktemp("e2e")
-    if request.param == "sqlite":
-        async with running_stack(dev_env.client, f"sqlite+aiosqlite:///{tmp / 'e2e.db'}", tmp) as s:
-            yield s
-        return
-    from tests.store.databases import PostgresDatabases, postgres_url
-
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PMI_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end run skipped")
-    databases = PostgresDatabases(url)
-    name = await databases.create()
-    try:
-        async with running_stack(dev_env.client, databases.url_of(name), tmp) as s:
-            yield s
-    finally:
-        await databases.drop(name)
-        await databases.close()
+    async with stack_per_database(request.param, dev_env.client, tmp_path_factory.mktemp("e2e")) as s:
+        yield s

@@ -47,28 +47,12 @@ CASE_KEYS = {
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def case_stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
     """A running engine whose policy makes `unpaid_wages` first responses due at once."""
-    from tests.api.stack import running_stack
+    from tests.api.stack import stack_per_database
 
     hours = {**Policy().case_first_response_hours, "unpaid_wages": 0}
     overrides = {"case_first_response_hours": hours}
-    tmp = tmp_path_factory.mktemp("e2e-cases")
-    if request.param == "sqlite":
-        async with running_stack(dev_env.client, f"sqlite+aiosqlite:///{tmp / 'cases.db'}", tmp, overrides) as s:
-            yield s
-        return
-    from tests.store.databases import PostgresDatabases, postgres_url
-
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PMI_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end run skipped")
-    databases = PostgresDatabases(url)
-    name = await databases.create()
-    try:
-        async with running_stack(dev_env.client, databases.url_of(name), tmp, overrides) as s:
-            yield s
-    finally:
-        await databases.drop(name)
-        await databases.close()
+    async with stack_per_database(request.param, dev_env.client, tmp_path_factory.mktemp("e2e-cases"), overrides) as s:
+        yield s
 
 
 async def new_journey(stack: Stack) -> str:
