@@ -2,7 +2,8 @@
 
 Each journey gets the same checks (`api.services.audit.verify_journey`): its hash chain and its cases'
 chains, the fold of its events against its state, and, unless `--no-replay`, the replay of its
-recorded workflow runs against the installed code. Journeys run concurrently; a progress bar shows
+recorded workflow runs against the installed code. With `--no-replay` the journeys are read a few
+hundred at a time (`api.services.audit_bulk`); with replay they run concurrently. A progress bar shows
 how far it is, a table sums up the verdicts, and a JSON report holds each journey's answer. The exit
 code is 1 when any journey failed a check, 0 when all passed.
 """
@@ -53,6 +54,7 @@ async def verify_many(
 ) -> tuple[dict[str, dict[str, Any]], float]:
     """Each journey's verify answer (or the error that kept it from one), and the seconds it took."""
     from api.services.audit import verify_journey
+    from api.services.audit_bulk import verify_stored_many
     from cli.services import open_services
     from store.read_model import journey_ids_since
 
@@ -66,6 +68,10 @@ async def verify_many(
         started = time.perf_counter()
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("verify", total=len(ids))
+            if not replay:
+                # Chain and fold only: read a few hundred journeys per round of queries, judge each.
+                results = await verify_stored_many(services, ids, progress=lambda n: progress.advance(task, n))
+                return results, time.perf_counter() - started
 
             async def work() -> None:
                 while not queue.empty():

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from domain.contracts import NewEvent
 from domain.events import DomainEvent, utc_text
 from domain.policy import Policy
+from domain.state_copy import deep_copy
 
 SEVERITY = {
     "trafficking": "critical",
@@ -128,6 +129,16 @@ WAIT_ENDED_BY = {
 
 def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
     """Fold one case event; pure."""
+    return _apply_case(state, recorded, in_place=False)
+
+
+def evolve_case_in_place(state: CaseState | None, recorded: NewEvent) -> CaseState:
+    """`evolve_case` without its copy: `state` itself is changed and returned (a CaseOpened returns a new
+    one), as `domain.evolve.evolve_in_place` does for journeys."""
+    return _apply_case(state, recorded, in_place=True)
+
+
+def _apply_case(state: CaseState | None, recorded: NewEvent, *, in_place: bool) -> CaseState:
     event = CASE_EVENT_TYPES[recorded.type].model_validate(recorded.data)
     at = recorded.occurred_at
     if isinstance(event, CaseOpened):
@@ -148,7 +159,7 @@ def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
     else:
         if state is None:
             raise ValueError(f"{recorded.type} before CaseOpened")
-        new = state.model_copy(deep=True)
+        new = state if in_place else deep_copy(state)
         if isinstance(event, CaseActionTaken):
             new.status = event.status
             if new.first_response_at is None and not event.automatic:
@@ -206,5 +217,5 @@ def evolve_case(state: CaseState | None, recorded: NewEvent) -> CaseState:
 def fold_case(recorded: list[NewEvent]) -> CaseState | None:
     state: CaseState | None = None
     for r in recorded:
-        state = evolve_case(state, r)
+        state = evolve_case_in_place(state, r)
     return state

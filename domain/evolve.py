@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from domain import events as ev
 from domain.contracts import NewEvent
 from domain.state import CaseRef, HeldEvidence, JourneyState, StepStatus
+from domain.state_copy import deep_copy
 from domain.steps import AVAILABLE, COMPLETED, EXPIRED, LOCKED, REJECTED, WAIVED, requirements, steps_for
 
 
@@ -17,13 +18,35 @@ def contract_end(start: date, months: int) -> date:
 
 def evolve(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
     """Apply one recorded event. Pure: returns a new state, the input is left untouched."""
+    return _apply(state, recorded, in_place=False)
+
+
+def evolve_in_place(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
+    """`evolve` without its copy of the state, which was most of its cost: `state` itself is changed and
+    returned (a JourneyStarted returns a new one). For a fold nobody watches between events, as `fold`;
+    keep a state past the next event with `domain.state_copy.deep_copy`. An event that cannot be
+    applied may leave `state` half changed."""
+    return _apply(state, recorded, in_place=True)
+
+
+def fold(recorded: Iterable[NewEvent]) -> JourneyState | None:
+    """The state after these events (None for none): the same states as `evolve` over each, changing
+    one state in place instead of copying it per event."""
+    state: JourneyState | None = None
+    for r in recorded:
+        state = evolve_in_place(state, r)
+    return state
+
+
+def _apply(state: JourneyState | None, recorded: NewEvent, *, in_place: bool) -> JourneyState:
+    """One event applied to `state` itself (`in_place`) or to a copy of it (`evolve`)."""
     event = ev.upcast(recorded.type, recorded.version, recorded.data)
     if isinstance(event, ev.JourneyStarted):
         new = _started(event, recorded)
     else:
         if state is None:
             raise ValueError(f"{recorded.type} before JourneyStarted")
-        new = state.model_copy(deep=True)
+        new = state if in_place else deep_copy(state)
         _APPLY[type(event)](new, event, recorded)
     new.version = recorded.seq
     new.updated_at = recorded.occurred_at
@@ -31,13 +54,6 @@ def evolve(state: JourneyState | None, recorded: NewEvent) -> JourneyState:
         _relock_dependents(new, event.step)
     _unlock(new)
     return new
-
-
-def fold(recorded: Iterable[NewEvent]) -> JourneyState | None:
-    state: JourneyState | None = None
-    for r in recorded:
-        state = evolve(state, r)
-    return state
 
 
 def _started(e: ev.JourneyStarted, r: NewEvent) -> JourneyState:

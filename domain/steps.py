@@ -1,6 +1,7 @@
 """The step graph of DOMAIN.md: ids, phases, what each requires, which scheme it applies to."""
 
 from dataclasses import dataclass
+from functools import cache
 
 PRE_DEPARTURE = "pre_departure"
 PLACEMENT = "placement"
@@ -77,6 +78,7 @@ def steps_for(scheme: str) -> tuple[StepDef, ...]:
     return tuple(s for s in STEPS if scheme in s.schemes)
 
 
+@cache  # the table is constant, and the fold asks this for every locked step after every event
 def requirements(step: str, scheme: str) -> tuple[str, ...]:
     """What `step` requires in `scheme` (requirements that do not apply to the scheme drop out)."""
     return tuple(r for r in STEP_BY_ID[step].requires if scheme in STEP_BY_ID[r].schemes)

@@ -7,6 +7,7 @@ without `hash` and `recorded_at` (API.md), so any client can verify a chain it d
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.chain import GENESIS_HASH, ChainWalk, canonical_json, event_hash
 from domain.contracts import AppendResult, NewEvent
 from store.db import write_tx
+from store.pagination import page_reader
 from store.tables import events as events_table
 from store.timefmt import format_time, now_text
 
@@ -24,6 +26,8 @@ __all__ = ["GENESIS_HASH", "CorruptEvent", "EventStore", "canonical_json", "even
 # A concurrent writer of the same stream makes our insert fail on the primary key; we re-read and
 # skip what it wrote. More attempts than that can only mean something else is wrong.
 _APPEND_ATTEMPTS = 5
+# Streams per query of `read_checked_many` (bound parameters of one `IN`).
+_STREAMS_PER_READ = 500
 
 
 class EventGap(Exception):
@@ -72,6 +76,7 @@ class EventStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reads = page_reader(engine)
 
     async def append(
         self,
@@ -193,6 +198,24 @@ class EventStore:
         query = select(events_table).where(events_table.c.stream_id == stream_id).order_by(events_table.c.seq)
         async with self._engine.connect() as conn:
             return check_rows(await conn.execute(query))
+
+    async def read_checked_many(self, stream_ids: Iterable[str]) -> dict[str, tuple[int | None, list[dict]]]:
+        """`read_checked` of many streams, one query per few hundred of them (`pmi audit verify`):
+        stream id -> (first broken seq, readable documents), for every id asked (an empty stream is
+        `(None, [])`, as `read_checked` answers it)."""
+        ids = sorted(set(stream_ids))
+        found: dict[str, tuple[int | None, list[dict]]] = {}
+        async with self._reads.connect() as conn:
+            for start in range(0, len(ids), _STREAMS_PER_READ):
+                chunk = ids[start : start + _STREAMS_PER_READ]
+                query = (
+                    select(events_table)
+                    .where(events_table.c.stream_id.in_(chunk))
+                    .order_by(events_table.c.stream_id, events_table.c.seq)
+                )
+                for stream_id, rows in groupby(await conn.execute(query), key=lambda row: row.stream_id):
+                    found[stream_id] = check_rows(rows)
+        return {stream_id: found.get(stream_id, (None, [])) for stream_id in ids}
 
 
 def check_rows(rows: Iterable[Any]) -> tuple[int | None, list[dict]]:

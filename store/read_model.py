@@ -109,6 +109,13 @@ class JourneyReadModel:
             row = (await conn.execute(select(journeys.c.document).where(journeys.c.journey_id == journey_id))).first()
         return row.document if row else None
 
+    async def get_many(self, journey_ids: list[str]) -> dict[str, dict]:
+        """journey id -> the document last stored, for those of `journey_ids` that have one, in one
+        query (`pmi audit verify` reads a few hundred at a time)."""
+        query = select(journeys.c.journey_id, journeys.c.document).where(journeys.c.journey_id.in_(journey_ids))
+        async with self._pages.connect() as conn:
+            return {row.journey_id: row.document for row in await conn.execute(query)}
+
     async def list_json(
         self, filters: JourneyFilters, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[str], str | None]:
