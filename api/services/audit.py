@@ -24,9 +24,10 @@ from api.services.replay import replay as replay_runs
 from api.services.replay import run_id_of
 from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
 from domain.audit_signing import checkpoint_status
-from domain.case_events import evolve_case
+from domain.case_events import evolve_case_in_place
 from domain.contracts import NewEvent
-from domain.evolve import evolve, fold
+from domain.evolve import evolve_in_place, fold
+from domain.state_copy import deep_copy
 from domain.view import journey_view
 from store.event_store import CorruptEvent
 from store.keyring import KeyringMissing
@@ -226,11 +227,11 @@ def judge(
     version = live.get("version", 0) if live else 0
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
-    broken_at, folded = _sound_stream(*stored.journey, evolve, until=version)
+    broken_at, folded = _sound_stream(*stored.journey, evolve_in_place, until=version)
     matches = folded is not None and live is not None and journey_view(folded) == live
     cases = []
     for case_id, checked in stored.cases.items():
-        case_broken_at, _ = _sound_stream(*checked, evolve_case)
+        case_broken_at, _ = _sound_stream(*checked, evolve_case_in_place)
         cases.append(
             {
                 "case_id": case_id,
@@ -274,12 +275,13 @@ def _sound_stream(
     state, state_until = None, None
     for document in documents:
         try:
+            # In place: one state for the whole fold, copied only where it is kept (`until`).
             state = evolve_one(state, _recorded([document])[0])
         except _UNREADABLE:
             broken_at = document["seq"] if broken_at is None else min(broken_at, document["seq"])
             break
         if document["seq"] == until and (broken_at is None or broken_at > until):
-            state_until = state
+            state_until = deep_copy(state)
     return broken_at, state_until
 
 
