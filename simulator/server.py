@@ -23,7 +23,8 @@ async def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int =
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    # Bounded: a request still running at shutdown (a long poll, a stuck call) must not hold the stop.
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10))
     # uvicorn captures SIGINT/SIGTERM while serving; inside a test or a host process they are not its to take.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -57,9 +57,11 @@ class Stack:
 
     async def stop_worker(self) -> None:
         if self.worker is not None:
-            await self.worker.shutdown()
+            # Bounded, so a worker that cannot finish shutting down fails loudly elsewhere, not by a hang.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.worker.shutdown(), 30)
             with contextlib.suppress(Exception):
-                await self.worker_task
+                await asyncio.wait_for(self.worker_task, 5)
             self.worker, self.worker_task = None, None
 
     # ---- callers ---------------------------------------------------------------
