@@ -62,12 +62,18 @@ def check_shape(bundle: Any) -> Check:
     return Check("format", "ok", f"{BUNDLE_FORMAT}, journey {bundle['journey_id']}")
 
 
+def _keys(bundle: dict[str, Any], trusted: dict[str, str] | None) -> dict[str, str]:
+    """The keys to check with: the auditor's trusted ones, or else the bundle's own."""
+    if trusted is not None:
+        return trusted
+    return {k.get("key_id"): k.get("public_key") for k in bundle.get("public_keys", []) if isinstance(k, dict)}
+
+
 def check_signature(bundle: dict[str, Any], trusted: dict[str, str] | None) -> Check:
     """The signature against `trusted` keys (key_id -> public key) given by the auditor, or else the
     bundle's own keys, which only shows the bundle is as its signer made it (a warning says so)."""
     signature = bundle.get("signature") or {}
-    own = {k.get("key_id"): k.get("public_key") for k in bundle.get("public_keys", []) if isinstance(k, dict)}
-    keys = trusted if trusted is not None else own
+    keys = _keys(bundle, trusted)
     key_id = signature.get("key_id") if isinstance(signature, dict) else None
     if key_id not in keys:
         return Check("signature", "failed", f"signed with key {key_id!r}, which is not among the trusted keys")
@@ -102,8 +108,7 @@ def check_chains(bundle: dict[str, Any]) -> Check:
 def check_checkpoints(bundle: dict[str, Any], trusted: dict[str, str] | None) -> Check:
     """Each stream's latest checkpoint in the bundle: signed by a trusted key, and the chain holds its
     head hash at its seq."""
-    own = {k.get("key_id"): k.get("public_key") for k in bundle.get("public_keys", []) if isinstance(k, dict)}
-    keys = trusted if trusted is not None else own
+    keys = _keys(bundle, trusted)
     latest: dict[str, dict[str, Any]] = {}
     for checkpoint in bundle["checkpoints"]:
         latest[checkpoint.get("stream_id")] = checkpoint
