@@ -59,6 +59,11 @@ async def delete_run(stack: Stack, workflow_id: str, run_id: str) -> None:
 
     await eventually(gone, lambda g: g, within=30, what=f"run {run_id} deleted")
 
+    async def unlisted() -> bool:  # and gone from visibility, which lags the deletion itself
+        return all(e.run_id != run_id for e in await runs_of(stack, workflow_id))
+
+    await eventually(unlisted, lambda g: g, within=30, what=f"run {run_id} gone from visibility")
+
 
 async def journey_with_closed_runs(stack: Stack) -> tuple[str, list]:
     jid, journey = await journey_with_history(stack)
