@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     audit_keyring_file: Path | None = None
     # How often the audit sweep (a Temporal Schedule) archives closed runs and signs chain heads.
     audit_sweep_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Verify replays histories in child processes (api.services.replay.ReplayPool): how many, and how
+    # long one journey's replay may take before it is reported `unavailable`.
+    audit_replay_processes: int = Field(default=1, ge=1, le=64)
+    audit_replay_timeout_seconds: float = Field(default=120.0, gt=0)
 
     # A journey's workflow continues as new after this many messages (updates and signals) in one run,
     # to keep each run's history short; unset: when Temporal suggests it (history size).

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         try:
             yield
         finally:
+            app.state.services.close()
             await temporal.close()
             await engine.dispose()
 

@@ -10,6 +10,7 @@ code is 1 when any journey failed a check, 0 when all passed.
 
 import asyncio
 import json
+import os
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -58,7 +59,9 @@ async def verify_many(
     from cli.services import open_services
     from store.read_model import journey_ids_since
 
-    async with open_services(settings) as services:
+    # Replays run in child processes: one per core, at most one per concurrent verify.
+    processes = min(max(1, concurrency), os.cpu_count() or 1)
+    async with open_services(settings, replay_processes=processes) as services:
         ids = journey_ids if journey_ids else await journey_ids_since(services.engine, since)
         results: dict[str, dict[str, Any]] = {}
         queue: asyncio.Queue[str] = asyncio.Queue()

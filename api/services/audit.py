@@ -14,14 +14,14 @@ from temporalio.client import (
     WorkflowHistory,
     WorkflowQueryFailedError,
 )
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
 from api.errors import ApiError, invalid, not_found, unavailable
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
-from api.services.replay import replay as replay_runs
-from api.services.replay import run_id_of
+from api.services.replay import ReplayUnavailable, run_id_of
+from api.services.replay import replay as replay_here
 from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
 from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case_in_place
@@ -95,7 +95,11 @@ async def _runs(services: Services, workflow_ids: list[str]) -> Runs:
                     last_ok.add(execution.run_id)  # running, or closed for good
                 if execution.run_id not in by_run:
                     handle = client.get_workflow_handle(workflow_id, run_id=execution.run_id)
-                    by_run[execution.run_id] = await handle.fetch_history()
+                    try:
+                        by_run[execution.run_id] = await handle.fetch_history()
+                    except RPCError as exc:  # deleted since it was listed (visibility lags): a missing run
+                        if exc.status != RPCStatusCode.NOT_FOUND:
+                            raise
     except TEMPORAL_DOWN as exc:
         log.warning("histories_unavailable", error_type=type(exc).__name__, archived=len(by_run))
         reached = False
@@ -172,7 +176,10 @@ async def replay_journey(services: Services, workflow_ids: list[str]) -> Replaye
     runs = await _runs(services, workflow_ids)
     replayed = Replayed("unavailable", archive_broken=runs.broken)
     if runs.histories:
-        report = await replay_runs(runs.histories)
+        try:
+            report = await (services.replays.replay if services.replays else replay_here)(runs.histories)
+        except ReplayUnavailable:
+            return replayed
         replayed.runs, replayed.divergences = report.runs, [d.as_json() for d in report.divergences]
         for divergence in replayed.divergences:
             log.warning("replay_diverged", **{k: v for k, v in divergence.items() if k != "message"})

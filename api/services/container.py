@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from api.services.replay import ReplayPool
 from api.services.temporal import TemporalGateway
 from config import Settings
 from store.archive import HistoryArchive
@@ -36,10 +37,19 @@ class Services:
     archive: Any = None
     checkpoints: Any = None
     keyring: Any = None
+    replays: ReplayPool | None = None
+
+    def close(self) -> None:
+        """Stops what the services started besides the engine and the Temporal client."""
+        if self.replays is not None:
+            self.replays.close()
 
 
-def build_services(settings: Settings, engine: Any, temporal: TemporalGateway) -> Services:
-    """Wire the store's classes to one engine."""
+def build_services(
+    settings: Settings, engine: Any, temporal: TemporalGateway, replay_processes: int | None = None
+) -> Services:
+    """Wire the store's classes to one engine. Replays run in `replay_processes` child processes
+    (`PMI_AUDIT_REPLAY_PROCESSES` unless given)."""
     return Services(
         settings=settings,
         engine=engine,
@@ -55,4 +65,5 @@ def build_services(settings: Settings, engine: Any, temporal: TemporalGateway) -
         archive=HistoryArchive(engine),
         checkpoints=CheckpointStore(engine),
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
+        replays=ReplayPool(replay_processes or settings.audit_replay_processes, settings.audit_replay_timeout_seconds),
     )

@@ -6,17 +6,24 @@ of the history (each prefix ends just after a workflow task, where the code's co
 events they produced).
 """
 
+import asyncio
+import multiprocessing
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from workflows.client import DATA_CONVERTER
 
 _TASK_COMPLETED = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,3 +115,68 @@ async def first_divergent_event(replayer: Replayer, history: WorkflowHistory) ->
         if not await _replays(replayer, history, length):
             return events[length - 1].event_id
     return events[start].event_id if start < len(events) else None
+
+
+def _replay_serialized(histories: list[tuple[str, bytes]]) -> ReplayReport:
+    """`replay` in a pool's child process: the histories arrive as (workflow id, History bytes)."""
+    parsed = []
+    for workflow_id, data in histories:
+        history = History()
+        history.ParseFromString(data)
+        parsed.append(WorkflowHistory(workflow_id, list(history.events)))
+    return asyncio.run(replay(parsed))
+
+
+class ReplayUnavailable(Exception):
+    """The replay could not finish: past the pool's deadline, or its child process died."""
+
+
+class ReplayPool:
+    """Replays in child processes, off the caller's interpreter.
+
+    A replay is many short steps of Python: in the API process it competes for the one interpreter
+    lock with every request, the worker and the database drivers, and under load it slowed a hundredfold
+    (2 s became over 300 s with eight busy threads). A child process replays at full speed, keeps the
+    API answering meanwhile, and lets a bulk verify replay on every core. The children start on first
+    use (`spawn`, so nothing of the parent's threads or connections is inherited) and live until
+    `close`; a replay past `timeout_seconds` is abandoned with its children, and the next one starts
+    fresh ones. As with any `spawn`ed child, a script that uses the pool must start under
+    `if __name__ == "__main__":` (the `pmi` and `uvicorn` entry points do)."""
+
+    def __init__(self, processes: int = 1, timeout_seconds: float = 120.0) -> None:
+        self.processes = max(1, processes)
+        self.timeout_seconds = timeout_seconds
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
+        return self._executor
+
+    async def replay(self, histories: Sequence[WorkflowHistory]) -> ReplayReport:
+        """`replay(histories)`, in a child; `ReplayUnavailable` past the deadline."""
+        serialized = [(h.workflow_id, History(events=h.events).SerializeToString()) for h in histories]
+        future = asyncio.get_running_loop().run_in_executor(self._pool(), _replay_serialized, serialized)
+        try:
+            return await asyncio.wait_for(future, self.timeout_seconds)
+        except TimeoutError:
+            log.warning("replay_timed_out", runs=len(histories), seconds=self.timeout_seconds)
+            self._abandon()
+            raise ReplayUnavailable from None
+        except BrokenProcessPool:  # a child died (killed, out of memory): start afresh next time
+            log.warning("replay_process_died", runs=len(histories))
+            self._abandon()
+            raise ReplayUnavailable from None
+
+    def _abandon(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,11 +1,13 @@
-"""A run that no longer replays is reported with its workflow, its run and the first diverging event."""
+"""A run that no longer replays is reported with its workflow, its run and the first diverging event,
+whether replayed here or in the verify's child process (`ReplayPool`)."""
 
 import json
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowHistory
 
-from api.services.replay import replay, run_id_of
+from api.services.replay import ReplayPool, ReplayUnavailable, replay, run_id_of
 
 HISTORY = Path(__file__).parents[1] / "workflows" / "histories" / "journey_p3mi_to_arrival.json"
 
@@ -37,3 +39,31 @@ async def test_a_diverging_run_is_named_with_the_first_event_the_code_does_not_p
         assert (divergence.workflow_id, divergence.run_id) == ("j_bad", run_id_of(bad))
         assert divergence.run_id and divergence.event_id == tampered_event
         assert "Nondeterminism" in divergence.message
+
+
+async def test_the_pool_replays_in_a_child_process_with_the_same_findings():
+    good, _ = _history("j_good")
+    bad, tampered_event = _history("j_bad", tamper_nth_activity=4)
+    pool = ReplayPool(processes=1, timeout_seconds=120)
+    try:
+        here = await replay([good, bad])
+        there = await pool.replay([good, bad])
+        assert there == here
+        assert there.runs == 2 and [d.event_id for d in there.divergences] == [tampered_event]
+        again = await pool.replay([good])  # the child stays and serves the next replay
+        assert (again.runs, again.divergences) == (1, [])
+    finally:
+        pool.close()
+
+
+async def test_a_replay_past_the_deadline_is_unavailable_and_the_next_one_starts_afresh():
+    history, _ = _history("j_slow")
+    pool = ReplayPool(processes=1, timeout_seconds=0.01)  # less than a child takes to start
+    try:
+        with pytest.raises(ReplayUnavailable):
+            await pool.replay([history])
+        pool.timeout_seconds = 120
+        report = await pool.replay([history])
+        assert (report.runs, report.divergences) == (1, [])
+    finally:
+        pool.close()
