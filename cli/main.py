@@ -130,6 +130,20 @@ def cmd_audit_rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     return rotate_key(args, settings)
 
 
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    """A new active payload-encryption key; the old ones still decrypt."""
+    from cli.data_keys import rotate
+
+    return rotate(args, settings)
+
+
+def cmd_keys_new(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the data keyring (production must have one before the engine starts)."""
+    from cli.data_keys import new_keyring
+
+    return new_keyring(args, settings)
+
+
 def cmd_audit_new_keyring(args: argparse.Namespace, settings: Settings) -> int:
     """Create the audit signing keyring (production must have one before the engine starts)."""
     from cli.audit_keys import new_keyring
@@ -221,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the engine's published key to trust: base64, or a file (GET /v1/audit/keys JSON or the key itself)",
     )
     p.set_defaults(func=cmd_audit_check_export)
+
+    keys = sub.add_parser("keys", help="the data keys that encrypt Temporal payloads").add_subparsers(
+        dest="keys_command", required=True
+    )
+    p = keys.add_parser("rotate", help="add a new active data key (older keys still decrypt)")
+    p.set_defaults(func=cmd_keys_rotate)
+    p = keys.add_parser("new", help="create the data keyring (refused when one exists)")
+    p.add_argument("file", nargs="?", help="where (default PMI_DATA_KEYRING_FILE or .data/data-keyring.json)")
+    p.set_defaults(func=cmd_keys_new)
 
     p = sub.add_parser("demo", help="start and progress realistic journeys through the API")
     p.add_argument("--journeys", "-n", type=int, default=20)

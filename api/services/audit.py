@@ -32,6 +32,8 @@ from domain.view import journey_view
 from store.event_store import CorruptEvent
 from store.keyring import KeyringMissing
 from store.timefmt import now_text
+from workflows.client import codec_for
+from workflows.codec import decode_payloads_in
 
 log = structlog.get_logger(__name__)
 # Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
@@ -177,7 +179,10 @@ async def replay_journey(services: Services, workflow_ids: list[str]) -> Replaye
     replayed = Replayed("unavailable", archive_broken=runs.broken)
     if runs.histories:
         try:
-            report = await (services.replays.replay if services.replays else replay_here)(runs.histories)
+            if services.replays is not None:
+                report = await services.replays.replay(runs.histories)
+            else:
+                report = await replay_here(runs.histories, codec_for(services.settings))
         except ReplayUnavailable:
             return replayed
         replayed.runs, replayed.divergences = report.runs, [d.as_json() for d in report.divergences]
@@ -348,10 +353,22 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         "events": await services.events.read_all(journey_id),
         "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
         "workflow_histories": [
-            {"workflow_id": h.workflow_id, "run_id": run_id_of(h), "history": h.to_json_dict()} for h in runs.histories
+            {"workflow_id": h.workflow_id, "run_id": run_id_of(h), "history": await _in_the_clear(services, h)}
+            for h in runs.histories
         ],
         "histories_complete": runs.complete,
         "checkpoints": [checkpoints[s] for s in streams if s in checkpoints],
         "public_keys": [k.as_api() for k in keyring.keys],
     }
     return sign_bundle(bundle, keyring)
+
+
+async def _in_the_clear(services: Services, history: WorkflowHistory) -> dict[str, Any]:
+    """A history as JSON with its payloads decrypted, so the bundle's reader can replay it with no key.
+    The bundle is a permitted read of personal data (the journey in it is too)."""
+    from temporalio.api.history.v1 import History
+
+    clear = History(events=history.events)  # a copy: the archived original stays as Temporal stored it
+    clear = History.FromString(clear.SerializeToString())
+    await decode_payloads_in(clear, codec_for(services.settings))
+    return WorkflowHistory(history.workflow_id, list(clear.events)).to_json_dict()

@@ -17,6 +17,7 @@ from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
+from workflows.client import codec_for
 
 
 @dataclass
@@ -65,5 +66,9 @@ def build_services(
         archive=HistoryArchive(engine),
         checkpoints=CheckpointStore(engine),
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
-        replays=ReplayPool(replay_processes or settings.audit_replay_processes, settings.audit_replay_timeout_seconds),
+        replays=ReplayPool(
+            codec_for(settings),
+            replay_processes or settings.audit_replay_processes,
+            settings.audit_replay_timeout_seconds,
+        ),
     )

@@ -20,9 +20,16 @@ from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.client import DATA_CONVERTER
+from workflows.client import converter_with
+from workflows.codec import EncryptionCodec
 
 _TASK_COMPLETED = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+# A run replays in well under a second; one still replaying after this long is stuck (see `replay`).
+STALL_SECONDS = 20.0
+STALLED = (
+    "the run did not finish replaying: a workflow task failed and was retried (a payload that does not "
+    "decrypt with the data keyring, or workflow code that raises on this history)"
+)
 log = structlog.get_logger(__name__)
 
 
@@ -51,10 +58,10 @@ class ReplayReport:
     divergences: list[Divergence]
 
 
-def _replayer() -> Replayer:
+def _replayer(codec: EncryptionCodec | None) -> Replayer:
     from worker import SANDBOX, WORKFLOWS  # the installed workflow code, as the worker runs it
 
-    return Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=SANDBOX)
+    return Replayer(workflows=WORKFLOWS, data_converter=converter_with(codec), workflow_runner=SANDBOX)
 
 
 def run_id_of(history: WorkflowHistory) -> str:
@@ -67,31 +74,55 @@ async def _each(histories: Sequence[WorkflowHistory]) -> AsyncIterator[WorkflowH
         yield history
 
 
-async def replay(histories: Sequence[WorkflowHistory]) -> ReplayReport:
-    """Replay every history; each one that fails is located (`first_divergent_event`)."""
-    replayer = _replayer()
-    runs, failed = 0, []
-    async with replayer.workflow_replay_iterator(_each(histories)) as results:
-        async for result in results:
-            runs += 1
-            if result.replay_failure is not None:
-                failed.append((result.history, str(result.replay_failure)))
+async def replay(
+    histories: Sequence[WorkflowHistory], codec: EncryptionCodec | None = None, stall_seconds: float = STALL_SECONDS
+) -> ReplayReport:
+    """Replay every history; each one that fails is located (`first_divergent_event`). `codec` decrypts
+    payloads as Temporal stores them; without it the histories must be in the clear (an export's).
+
+    A workflow task that fails on replay other than by nondeterminism (a payload that does not decrypt,
+    code that raises) is retried by the SDK's replayer for ever. A run that has not finished replaying
+    after `stall_seconds` is therefore reported as not replaying, and the runs after it are not tried."""
+    replayer = _replayer(codec)
+    runs, failed, stalled = 0, [], None
+    pending = list(histories)
+    try:
+        async with replayer.workflow_replay_iterator(_each(histories)) as results:
+            iterator = results.__aiter__()
+            while pending:
+                async with asyncio.timeout(stall_seconds):
+                    result = await iterator.__anext__()
+                pending.pop(0)
+                runs += 1
+                if result.replay_failure is not None:
+                    failed.append((result.history, str(result.replay_failure)))
+    except TimeoutError:
+        stalled = pending[0]
+        log.warning("replay_stalled", workflow_id=stalled.workflow_id, run_id=run_id_of(stalled))
     divergences = [
-        Divergence(h.workflow_id, run_id_of(h), await first_divergent_event(replayer, h), message[:1000])
+        Divergence(h.workflow_id, run_id_of(h), await first_divergent_event(replayer, h, stall_seconds), message[:1000])
         for h, message in failed
     ]
+    if stalled is not None:
+        runs += 1
+        divergences.append(Divergence(stalled.workflow_id, run_id_of(stalled), None, STALLED))
     return ReplayReport(runs, divergences)
 
 
-async def _replays(replayer: Replayer, history: WorkflowHistory, length: int) -> bool:
+async def _replays(replayer: Replayer, history: WorkflowHistory, length: int, stall_seconds: float) -> bool:
     prefix = WorkflowHistory(history.workflow_id, list(history.events[:length]))
-    async with replayer.workflow_replay_iterator(_each([prefix])) as results:
-        async for result in results:
-            return result.replay_failure is None
+    try:
+        async with asyncio.timeout(stall_seconds), replayer.workflow_replay_iterator(_each([prefix])) as results:
+            async for result in results:
+                return result.replay_failure is None
+    except TimeoutError:  # stalled: does not replay
+        return False
     return True
 
 
-async def first_divergent_event(replayer: Replayer, history: WorkflowHistory) -> int | None:
+async def first_divergent_event(
+    replayer: Replayer, history: WorkflowHistory, stall_seconds: float = 30.0
+) -> int | None:
     """The id of the first history event the installed code does not reproduce: the shortest prefix of the
     history that fails to replay ends with it. None when the whole history replays."""
     events = history.events
@@ -99,11 +130,11 @@ async def first_divergent_event(replayer: Replayer, history: WorkflowHistory) ->
     # checked against the events that follow it, so a prefix through the next task settles this one.
     cuts = [i + 1 for i, e in enumerate(events) if e.event_type == _TASK_COMPLETED] + [len(events)]
     low, high = 0, len(cuts) - 1  # find the first cut whose prefix fails
-    if await _replays(replayer, history, cuts[high]):
+    if await _replays(replayer, history, cuts[high], stall_seconds):
         return None
     while low < high:
         middle = (low + high) // 2
-        if await _replays(replayer, history, cuts[middle]):
+        if await _replays(replayer, history, cuts[middle], stall_seconds):
             low = middle + 1
         else:
             high = middle
@@ -112,19 +143,19 @@ async def first_divergent_event(replayer: Replayer, history: WorkflowHistory) ->
     # ends at the diverging event.
     start = cuts[low - 1] if low > 0 else 0
     for length in range(start + 1, cuts[low] + 1):
-        if not await _replays(replayer, history, length):
+        if not await _replays(replayer, history, length, stall_seconds):
             return events[length - 1].event_id
     return events[start].event_id if start < len(events) else None
 
 
-def _replay_serialized(histories: list[tuple[str, bytes]]) -> ReplayReport:
+def _replay_serialized(histories: list[tuple[str, bytes]], codec: EncryptionCodec | None) -> ReplayReport:
     """`replay` in a pool's child process: the histories arrive as (workflow id, History bytes)."""
     parsed = []
     for workflow_id, data in histories:
         history = History()
         history.ParseFromString(data)
         parsed.append(WorkflowHistory(workflow_id, list(history.events)))
-    return asyncio.run(replay(parsed))
+    return asyncio.run(replay(parsed, codec))
 
 
 class ReplayUnavailable(Exception):
@@ -143,8 +174,9 @@ class ReplayPool:
     fresh ones. As with any `spawn`ed child, a script that uses the pool must start under
     `if __name__ == "__main__":` (the `pmi` and `uvicorn` entry points do)."""
 
-    def __init__(self, processes: int = 1, timeout_seconds: float = 120.0) -> None:
+    def __init__(self, codec: EncryptionCodec | None, processes: int = 1, timeout_seconds: float = 120.0) -> None:
         self.processes = max(1, processes)
+        self.codec = codec  # sent to the child with each replay: it reads the same keyring file
         self.timeout_seconds = timeout_seconds
         self._executor: ProcessPoolExecutor | None = None
 
@@ -157,7 +189,7 @@ class ReplayPool:
     async def replay(self, histories: Sequence[WorkflowHistory]) -> ReplayReport:
         """`replay(histories)`, in a child; `ReplayUnavailable` past the deadline."""
         serialized = [(h.workflow_id, History(events=h.events).SerializeToString()) for h in histories]
-        future = asyncio.get_running_loop().run_in_executor(self._pool(), _replay_serialized, serialized)
+        future = asyncio.get_running_loop().run_in_executor(self._pool(), _replay_serialized, serialized, self.codec)
         try:
             return await asyncio.wait_for(future, self.timeout_seconds)
         except TimeoutError:
@@ -177,6 +209,5 @@ class ReplayPool:
             executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the children; one still replaying (a replay that never ends) is terminated, not waited on."""
+        self._abandon()

@@ -77,9 +77,32 @@ async def journey_with_closed_runs(stack: Stack) -> tuple[str, list]:
 
 
 async def verify(stack: Stack, jid: str) -> dict:
-    r = await stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*"))
+    call = stack.api.post(f"/v1/journeys/{jid}/verify", headers=stack.auth("auditor", "*"))
+    try:
+        r = await asyncio.wait_for(call, 45)
+    except TimeoutError:  # the API runs in this loop: say where its verify is waiting
+        raise AssertionError(f"verify did not answer within 45 s; the tasks waiting:\n{task_stacks()}") from None
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def task_stacks() -> str:
+    """Each task of the API's services: the chain of awaits it is suspended in, outermost first."""
+    lines = []
+    for task in asyncio.all_tasks():
+        chain, awaited = [], task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)
+            frame = frame or getattr(awaited, "gi_frame", None)
+            if frame is None:
+                chain.append(repr(awaited)[:200])
+                break
+            chain.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "ag_await", None)
+            awaited = awaited or getattr(awaited, "gi_yieldfrom", None)
+        if any("services" in line for line in chain):
+            lines += [f"task {task.get_name()}:", *("  " + c for c in chain)]
+    return "\n".join(lines)
 
 
 async def test_a_journey_whose_closed_runs_temporal_deleted_still_replays_every_run_from_the_archive(

