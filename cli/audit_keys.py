@@ -14,6 +14,7 @@ import sys
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
+from cli.keyring_files import missing_in_production
 from config import Settings
 from store.keyring import KeyringFile, PublicKey
 
@@ -23,15 +24,9 @@ LATER = "the new key is catalogued in audit_keys at the next signing"
 def rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     """Rotate the keyring at `settings.audit_keyring_path`; 0 when rotated, 2 when there is none to rotate."""
     path = settings.audit_keyring_path
-    production = settings.env == "production"
-    if production and not path.exists():
-        print(
-            f"no audit keyring at {path}: in production the keyring must be provided "
-            "(PMI_AUDIT_KEYRING_FILE); nothing was rotated",
-            file=sys.stderr,
-        )
+    if missing_in_production(settings, path, "audit keyring", "PMI_AUDIT_KEYRING_FILE"):
         return 2
-    keyring = KeyringFile(path, create=not production)
+    keyring = KeyringFile(path, create=settings.env != "production")
     old_id, new_id = keyring.rotate()
     ring = keyring.load()
     print(f"retired key: {old_id} (its public key is kept: what it signed still verifies)")

@@ -9,6 +9,7 @@ must then be copied to every host that runs them, as on first deployment.
 import argparse
 import sys
 
+from cli.keyring_files import missing_in_production
 from config import Settings
 from store.data_keys import DataKeyringFile
 
@@ -16,15 +17,9 @@ from store.data_keys import DataKeyringFile
 def rotate(args: argparse.Namespace, settings: Settings) -> int:
     """0 when rotated; 2 when in production there is no keyring to rotate (it must be provided)."""
     path = settings.data_keyring_path
-    production = settings.env == "production"
-    if production and not path.exists():
-        print(
-            f"no data keyring at {path}: in production it must be provided (PMI_DATA_KEYRING_FILE); "
-            "nothing was rotated",
-            file=sys.stderr,
-        )
+    if missing_in_production(settings, path, "data keyring", "PMI_DATA_KEYRING_FILE"):
         return 2
-    keyring = DataKeyringFile(path, create=not production)
+    keyring = DataKeyringFile(path, create=settings.env != "production")
     old_id, new_id = keyring.rotate()
     print(f"previous key: {old_id} (kept: what it encrypted still decrypts)")
     print(f"active key:   {new_id}")

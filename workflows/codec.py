@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
+from temporalio.api.history.v1 import History
+from temporalio.client import WorkflowHistory
 from temporalio.converter import PayloadCodec
 
 from store.data_keys import DataKeyringFile
@@ -80,6 +82,14 @@ async def decode_payloads_in(message: Message, codec: PayloadCodec) -> None:
                 await decode_payloads_in(item, codec)
         else:
             await decode_payloads_in(value, codec)
+
+
+async def history_in_the_clear(history: WorkflowHistory, codec: PayloadCodec) -> WorkflowHistory:
+    """A copy of `history` with every payload decoded (the original stays as Temporal stored it): what
+    replays with no key, as in an export bundle or a recorded test history."""
+    clear = History(events=history.events)  # the constructor copies the events
+    await decode_payloads_in(clear, codec)
+    return WorkflowHistory(history.workflow_id, list(clear.events))
 
 
 async def _decode_value(value: Message, field, codec: PayloadCodec) -> None:  # noqa: ANN001

@@ -21,7 +21,6 @@ from api.errors import ApiError, invalid, not_found, unavailable
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
 from api.services.replay import ReplayUnavailable, run_id_of
-from api.services.replay import replay as replay_here
 from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
 from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case_in_place
@@ -33,7 +32,7 @@ from store.event_store import CorruptEvent
 from store.keyring import KeyringMissing
 from store.timefmt import now_text
 from workflows.client import codec_for
-from workflows.codec import decode_payloads_in
+from workflows.codec import history_in_the_clear
 
 log = structlog.get_logger(__name__)
 # Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
@@ -179,10 +178,7 @@ async def replay_journey(services: Services, workflow_ids: list[str]) -> Replaye
     replayed = Replayed("unavailable", archive_broken=runs.broken)
     if runs.histories:
         try:
-            if services.replays is not None:
-                report = await services.replays.replay(runs.histories)
-            else:
-                report = await replay_here(runs.histories, codec_for(services.settings))
+            report = await services.replays.replay(runs.histories)
         except ReplayUnavailable:
             return replayed
         replayed.runs, replayed.divergences = report.runs, [d.as_json() for d in report.divergences]
@@ -345,6 +341,7 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
     except KeyringMissing as exc:  # production without PMI_AUDIT_KEYRING_FILE: nothing can be signed
         log.error("audit_keyring_missing")
         raise unavailable("The audit signing key is not configured; exports cannot be signed") from exc
+    codec = codec_for(services.settings)
     bundle = {
         "format": BUNDLE_FORMAT,
         "exported_at": now_text(),
@@ -352,8 +349,14 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         "journey": live,
         "events": await services.events.read_all(journey_id),
         "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
+        # Decrypted, so the bundle's reader replays them with no key: the bundle is a permitted read of
+        # personal data (the journey in it is too).
         "workflow_histories": [
-            {"workflow_id": h.workflow_id, "run_id": run_id_of(h), "history": await _in_the_clear(services, h)}
+            {
+                "workflow_id": h.workflow_id,
+                "run_id": run_id_of(h),
+                "history": (await history_in_the_clear(h, codec)).to_json_dict(),
+            }
             for h in runs.histories
         ],
         "histories_complete": runs.complete,
@@ -361,14 +364,3 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         "public_keys": [k.as_api() for k in keyring.keys],
     }
     return sign_bundle(bundle, keyring)
-
-
-async def _in_the_clear(services: Services, history: WorkflowHistory) -> dict[str, Any]:
-    """A history as JSON with its payloads decrypted, so the bundle's reader can replay it with no key.
-    The bundle is a permitted read of personal data (the journey in it is too)."""
-    from temporalio.api.history.v1 import History
-
-    clear = History(events=history.events)  # a copy: the archived original stays as Temporal stored it
-    clear = History.FromString(clear.SerializeToString())
-    await decode_payloads_in(clear, codec_for(services.settings))
-    return WorkflowHistory(history.workflow_id, list(clear.events)).to_json_dict()

@@ -24,12 +24,6 @@ from workflows.client import converter_with
 from workflows.codec import EncryptionCodec
 
 _TASK_COMPLETED = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-# A run replays in well under a second; one still replaying after this long is stuck (see `replay`).
-STALL_SECONDS = 20.0
-STALLED = (
-    "the run did not finish replaying: a workflow task failed and was retried (a payload that does not "
-    "decrypt with the data keyring, or workflow code that raises on this history)"
-)
 log = structlog.get_logger(__name__)
 
 
@@ -74,55 +68,36 @@ async def _each(histories: Sequence[WorkflowHistory]) -> AsyncIterator[WorkflowH
         yield history
 
 
-async def replay(
-    histories: Sequence[WorkflowHistory], codec: EncryptionCodec | None = None, stall_seconds: float = STALL_SECONDS
-) -> ReplayReport:
+async def replay(histories: Sequence[WorkflowHistory], codec: EncryptionCodec | None = None) -> ReplayReport:
     """Replay every history; each one that fails is located (`first_divergent_event`). `codec` decrypts
     payloads as Temporal stores them; without it the histories must be in the clear (an export's).
 
     A workflow task that fails on replay other than by nondeterminism (a payload that does not decrypt,
-    code that raises) is retried by the SDK's replayer for ever. A run that has not finished replaying
-    after `stall_seconds` is therefore reported as not replaying, and the runs after it are not tried."""
+    code that raises) is retried by the SDK's replayer for ever: `ReplayPool` bounds that with its
+    deadline, which is why verify replays there."""
     replayer = _replayer(codec)
-    runs, failed, stalled = 0, [], None
-    pending = list(histories)
-    try:
-        async with replayer.workflow_replay_iterator(_each(histories)) as results:
-            iterator = results.__aiter__()
-            while pending:
-                async with asyncio.timeout(stall_seconds):
-                    result = await iterator.__anext__()
-                pending.pop(0)
-                runs += 1
-                if result.replay_failure is not None:
-                    failed.append((result.history, str(result.replay_failure)))
-    except TimeoutError:
-        stalled = pending[0]
-        log.warning("replay_stalled", workflow_id=stalled.workflow_id, run_id=run_id_of(stalled))
+    runs, failed = 0, []
+    async with replayer.workflow_replay_iterator(_each(histories)) as results:
+        async for result in results:
+            runs += 1
+            if result.replay_failure is not None:
+                failed.append((result.history, str(result.replay_failure)))
     divergences = [
-        Divergence(h.workflow_id, run_id_of(h), await first_divergent_event(replayer, h, stall_seconds), message[:1000])
+        Divergence(h.workflow_id, run_id_of(h), await first_divergent_event(replayer, h), message[:1000])
         for h, message in failed
     ]
-    if stalled is not None:
-        runs += 1
-        divergences.append(Divergence(stalled.workflow_id, run_id_of(stalled), None, STALLED))
     return ReplayReport(runs, divergences)
 
 
-async def _replays(replayer: Replayer, history: WorkflowHistory, length: int, stall_seconds: float) -> bool:
+async def _replays(replayer: Replayer, history: WorkflowHistory, length: int) -> bool:
     prefix = WorkflowHistory(history.workflow_id, list(history.events[:length]))
-    try:
-        async with asyncio.timeout(stall_seconds), replayer.workflow_replay_iterator(_each([prefix])) as results:
-            async for result in results:
-                return result.replay_failure is None
-    except TimeoutError:  # stalled: does not replay
-        return False
+    async with replayer.workflow_replay_iterator(_each([prefix])) as results:
+        async for result in results:
+            return result.replay_failure is None
     return True
 
 
-async def first_divergent_event(
-    replayer: Replayer, history: WorkflowHistory, stall_seconds: float = 30.0
-) -> int | None:
+async def first_divergent_event(replayer: Replayer, history: WorkflowHistory) -> int | None:
     """The id of the first history event the installed code does not reproduce: the shortest prefix of the
     history that fails to replay ends with it. None when the whole history replays."""
     events = history.events
@@ -130,11 +105,11 @@ async def first_divergent_event(
     # checked against the events that follow it, so a prefix through the next task settles this one.
     cuts = [i + 1 for i, e in enumerate(events) if e.event_type == _TASK_COMPLETED] + [len(events)]
     low, high = 0, len(cuts) - 1  # find the first cut whose prefix fails
-    if await _replays(replayer, history, cuts[high], stall_seconds):
+    if await _replays(replayer, history, cuts[high]):
         return None
     while low < high:
         middle = (low + high) // 2
-        if await _replays(replayer, history, cuts[middle], stall_seconds):
+        if await _replays(replayer, history, cuts[middle]):
             low = middle + 1
         else:
             high = middle
@@ -143,7 +118,7 @@ async def first_divergent_event(
     # ends at the diverging event.
     start = cuts[low - 1] if low > 0 else 0
     for length in range(start + 1, cuts[low] + 1):
-        if not await _replays(replayer, history, length, stall_seconds):
+        if not await _replays(replayer, history, length):
             return events[length - 1].event_id
     return events[start].event_id if start < len(events) else None
 

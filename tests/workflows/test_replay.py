@@ -24,7 +24,7 @@ from tests.workflows.journeys import drive_to_departure, drive_to_reintegration,
 from tests.workflows.test_protection_cases import act_on_case, open_case
 from worker import SANDBOX, WORKFLOWS
 from workflows.client import codec_for, data_converter
-from workflows.codec import decode_payloads_in
+from workflows.codec import history_in_the_clear
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDED = sorted(HISTORIES.glob("*.json"))
@@ -77,11 +77,6 @@ async def test_record_histories(wf_stack):
 async def write_history(stack, workflow_id: str, name: str) -> None:
     """The history with its payloads decrypted: the session's data keys are thrown away with it, and a
     history in the clear replays on any machine (as those recorded before the codec do)."""
-    from temporalio.api.history.v1 import History
-
     history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
-    clear = History(events=history.events)
-    await decode_payloads_in(clear, codec_for(Settings()))
-    (HISTORIES / f"{name}.json").write_text(
-        json.dumps(WorkflowHistory(workflow_id, list(clear.events)).to_json_dict(), indent=1)
-    )
+    clear = await history_in_the_clear(history, codec_for(Settings()))
+    (HISTORIES / f"{name}.json").write_text(json.dumps(clear.to_json_dict(), indent=1))
