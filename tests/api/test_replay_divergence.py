@@ -1,6 +1,7 @@
 """A run that no longer replays is reported with its workflow, its run and the first diverging event,
 whether replayed here or in the verify's child process (`ReplayPool`)."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -27,6 +28,15 @@ async def test_a_run_that_replays_reports_nothing():
     history, _ = _history("j_ok")
     report = await replay([history])
     assert (report.runs, report.divergences) == (1, [])
+
+
+async def test_a_run_that_has_decided_nothing_yet_replays_at_once():
+    """A run continued as new a moment ago holds only its start (and maybe a signal): the SDK's replayer
+    would never return on it, so it is counted as replayed without being handed over."""
+    history, _ = _history("j_new")
+    just_started = WorkflowHistory("j_new", list(history.events[:1]))
+    report = await asyncio.wait_for(replay([just_started, history]), 30)
+    assert (report.runs, report.divergences) == (2, [])
 
 
 async def test_a_diverging_run_is_named_with_the_first_event_the_code_does_not_produce():
