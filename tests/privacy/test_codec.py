@@ -12,6 +12,7 @@ from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.converter import DataConverter
 
 from cli.main import main
+from config import get_settings
 from store.data_keys import DataKeyringFile, DataKeyringMissing
 from workflows.client import PLAIN_CONVERTER, converter_with
 from workflows.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadDecryptionError, decode_payloads_in
@@ -45,7 +46,11 @@ async def test_payloads_under_a_rotated_key_still_decrypt_and_new_ones_use_the_n
     [old] = await codec.encode(await PLAIN_CONVERTER.encode([WORKER]))
     monkeypatch.setenv("PMI_DATA_KEYRING_FILE", str(keyring.path))
     monkeypatch.setenv("PMI_DATA_DIR", str(tmp_path))
-    assert main(["keys", "rotate"]) == 0
+    get_settings.cache_clear()  # the command must read this keyring, not the session's (settings are cached)
+    try:
+        assert main(["keys", "rotate"]) == 0
+    finally:
+        get_settings.cache_clear()
     other_process = EncryptionCodec(DataKeyringFile(keyring.path))
     [new] = await other_process.encode(await PLAIN_CONVERTER.encode([WORKER]))
     assert new.metadata[KEY_ID] != old.metadata[KEY_ID]
