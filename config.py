@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # AES-256 keys that encrypt every Temporal payload (store.data_keys); default under PMI_DATA_DIR,
     # created on first use outside production.
     data_keyring_file: Path | None = None
+    # The codec server (`/codec/*`, docs/privacy.md): the origins whose pages may call it, comma-separated
+    # (default: the dev server's Web UI, `http://127.0.0.1:<temporal_ui_port>` and `localhost`), and
+    # whether its session cookie is `Secure` (default: in production, where the API is served over TLS).
+    codec_cors_origins: str | None = None
+    codec_cookie_secure: bool | None = None
     # How often the audit sweep (a Temporal Schedule) archives closed runs and signs chain heads.
     audit_sweep_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Verify replays histories in child processes (api.services.replay.ReplayPool): how many, and how
@@ -143,6 +148,16 @@ class Settings(BaseSettings):
     @property
     def audit_keyring_path(self) -> Path:
         return (self.audit_keyring_file or self.data_dir / "audit-keyring.json").resolve()
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins is not None:
+            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
+        return [f"http://{host}:{self.temporal_ui_port}" for host in ("127.0.0.1", "localhost")]
+
+    @property
+    def codec_cookie_is_secure(self) -> bool:
+        return self.env == "production" if self.codec_cookie_secure is None else self.codec_cookie_secure
 
     @property
     def temporal_address(self) -> str:

@@ -23,12 +23,14 @@ from store.archive import HistoryArchive
 from store.cases import CaseReadModel
 from store.checkpoints import CheckpointStore
 from store.event_store import EventStore
+from store.journey_keys import JourneyKeys
 from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
 from workflows.audit_sweep import AuditSweepWorkflow
 from workflows.case import ProtectionCaseWorkflow
+from workflows.client import codec_for
 from workflows.journey import JourneyWorkflow
 
 WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow, AuditSweepWorkflow]
@@ -44,7 +46,11 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
     vault = PiiVault(engine, settings.pii_key)
     checkpoints = CheckpointActivities(CheckpointStore(engine), keyring_for(settings))
     event_store = EventStoreActivities(
-        EventStore(engine), JourneyReadModel(engine), CaseReadModel(engine), checkpoints=checkpoints
+        EventStore(engine),
+        JourneyReadModel(engine),
+        CaseReadModel(engine),
+        checkpoints=checkpoints,
+        keys=JourneyKeys(engine, codec_for(settings).keyring),
     )
     job_orders = JobOrderActivities(ReferenceData(engine))
     dukcapil = DukcapilActivities(http, vault.get)

@@ -17,9 +17,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.checkpoints import CheckpointActivities
-from domain.contracts import ActivityName, AppendEvents, AppendResult
+from domain.contracts import ActivityName, AppendEvents, AppendResult, NewEvent
 from store.cases import CaseReadModel
 from store.event_store import EventConflict, EventStore
+from store.journey_keys import JourneyKeys
 from store.read_model import JourneyReadModel
 
 log = structlog.get_logger(__name__)
@@ -46,11 +47,13 @@ class EventStoreActivities:
         read_model: JourneyReadModel,
         cases: CaseReadModel | None = None,
         checkpoints: CheckpointActivities | None = None,
+        keys: JourneyKeys | None = None,
     ) -> None:
         self._store = store
         self._read_model = read_model
         self._cases = cases
         self._checkpoints = checkpoints
+        self._keys = keys
 
     @activity.defn(name=ActivityName.APPEND_EVENTS)
     async def append_events(self, input: AppendEvents) -> AppendResult:
@@ -75,12 +78,28 @@ class EventStoreActivities:
                 await self._cases.upsert(input.case_projection, conn)
 
         try:
-            result = await self._store.append(input.stream_id, input.events, then=project)
+            events = await self._sealed(input)
+            result = await self._store.append(input.stream_id, events, then=project)
         except EventConflict as exc:
             raise ApplicationError(str(exc), type="EVENT_CONFLICT", non_retryable=True) from exc
         if self._checkpoints is not None and ends_stream(input):
             await self._sign(input.stream_id)
         return result
+
+    async def _sealed(self, input: AppendEvents) -> list[NewEvent]:
+        """The events with their personal values sealed under their journey's key (docs/privacy.md); a
+        case's under its journey's. Without keys (older wiring) they are stored as given."""
+        if self._keys is None:
+            return input.events
+        subject = input.stream_id
+        if input.case_projection is not None:
+            subject = input.case_projection.journey_id
+        elif not subject.startswith("j_"):
+            case = await self._cases.get(subject) if self._cases is not None else None
+            if case is None:
+                raise ApplicationError(f"no journey known for stream {subject}", type="STREAM_SUBJECT_UNKNOWN")
+            subject = case["journey_id"]
+        return [e.model_copy(update={"data": await self._keys.seal(subject, e.data)}) for e in input.events]
 
     async def _sign(self, stream_id: str) -> None:
         try:

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
-from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from api.routes import audit, audit_record, cases, health, integrations, journeys, reference
+from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware
+from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference
 from api.services.container import build_services
 from api.services.temporal import TemporalGateway
 from config import Settings, get_settings
@@ -53,9 +53,10 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, journeys, audit, audit_record, cases, integrations, reference):
+    for module in (health, journeys, audit, audit_record, cases, integrations, reference, codec):
         app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer.
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(CodecCorsMiddleware, origins=settings.codec_origins)
     app.add_middleware(RequestIdMiddleware)
     return app

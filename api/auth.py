@@ -26,6 +26,8 @@ ACTORS = ("officer", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
 READERS = ROLES
 ADMINS = ("admin",)
+# Who may read the access log and decode Temporal payloads (the codec server).
+AUDITORS = ("auditor", "admin")
 
 _bearer = HTTPBearer(auto_error=False, description="HS256 JWT with claims sub, role, region, exp")
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.auth import ACTORS, ADMINS, READERS, SUPERVISORS, Caller, require_roles
+from api.auth import ACTORS, ADMINS, AUDITORS, READERS, SUPERVISORS, Caller, require_roles
+from api.services import access
 from api.services.container import Services
 from api.services.idempotency import Idempotency
 from config import Settings as _Settings
@@ -42,6 +43,10 @@ async def get_idempotency(
     body_hash = hashlib.sha256(canonical.encode()).hexdigest()
     scope = f"{caller.sub} {request.method} {request.url.path}"
     settings = services.settings
+
+    async def replayed(body: dict) -> None:
+        await access.record(services, caller, [body["journey_id"]], "idempotent_replay", access.JOURNEY_FIELDS)
+
     return Idempotency(
         services.idempotency,
         scope,
@@ -50,6 +55,8 @@ async def get_idempotency(
         wait_seconds=settings.idempotency_wait_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
         retry_after=settings.retry_after_seconds,
+        sealer=services.journey_keys,
+        on_replay=replayed,
     )
 
 
@@ -59,4 +66,5 @@ CurrentUser = Annotated[Caller, Depends(require_roles(*READERS))]
 Officer = Annotated[Caller, Depends(require_roles(*ACTORS))]
 Supervisor = Annotated[Caller, Depends(require_roles(*SUPERVISORS))]
 Admin = Annotated[Caller, Depends(require_roles(*ADMINS))]
+AuditReader = Annotated[Caller, Depends(require_roles(*AUDITORS))]
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids bound into the log context, and the 1 MiB body limit.
+"""ASGI middleware: request ids bound into the log context, the 1 MiB body limit, the codec's CORS.
 
 Both are plain ASGI (not `BaseHTTPMiddleware`) so the log context set here is the
 one the route and the error handlers run in.
@@ -10,6 +10,7 @@ import time
 import uuid
 
 import structlog
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -117,3 +118,26 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class CodecCorsMiddleware:
+    """CORS for the codec server only (`/codec/...`): the Web UI's page, at its own origin, may call it
+    with credentials; no other origin may, and no other path answers CORS at all."""
+
+    def __init__(self, app: ASGIApp, origins: list[str], prefix: str = "/codec/") -> None:
+        self.app = app
+        self.prefix = prefix
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_credentials=True,
+            allow_methods=["POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(self.prefix):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -39,6 +39,9 @@ def dev_server_command(settings: Settings, binary: Path | None = None) -> list[s
         str(settings.temporal_port),
         "--ui-port",
         str(settings.temporal_ui_port),
+        # The Web UI decodes payloads through the API's codec server (auditors and admins only).
+        "--ui-codec-endpoint",
+        f"{settings.engine_base_url}/codec",
         "--db-filename",
         str(db_file),
         "--sqlite-pragma",

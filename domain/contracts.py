@@ -36,7 +36,8 @@ class WorkerProfile(Contract):
 
     nik_masked: str
     full_name: str
-    birth_date: date
+    # Always given at the start; None only in the fold of an erased journey (docs/privacy.md).
+    birth_date: date | None
     gender: Literal["F", "M"]
     phone_masked: str | None = None
     province_code: str

@@ -15,6 +15,7 @@ from sqlalchemy import Text, and_, cast, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import CaseProjection
+from domain.pii import masked_document
 from store.db import concurrent_reads, upsert_insert, within
 from store.pagination import decode_cursor, page, page_reader
 from store.tables import cases
@@ -90,7 +91,7 @@ class CaseReadModel:
             "opened_at": format_time(projection.opened_at),
             "updated_at": format_time(projection.updated_at),
             "closed_at": _optional_time(projection.closed_at),
-            "document": p["document"],
+            "document": masked_document(p["document"]),
         }
         async with within(self._engine, conn) as conn:
             insert = upsert_insert(conn)(cases).values(**values)

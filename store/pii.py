@@ -45,15 +45,25 @@ class PiiVault:
     def _decrypt(self, ciphertext: str) -> WorkerPii:
         return WorkerPii.model_validate_json(self._fernet.decrypt(ciphertext.encode("ascii")))
 
-    async def put(self, journey_id: str, pii: WorkerPii) -> None:
-        """Store (or replace) the journey's worker data."""
-        values = {"journey_id": journey_id, "ciphertext": self._encrypt(pii), "updated_at": now_text()}
+    async def put(self, journey_id: str, pii: WorkerPii, nik_hash: str | None = None) -> None:
+        """Store (or replace) the journey's worker data; `nik_hash` (`store.identity.nik_hash`) lets
+        `journeys_of` find it by NIK."""
+        values = {
+            "journey_id": journey_id,
+            "ciphertext": self._encrypt(pii),
+            "updated_at": now_text(),
+            "nik_hash": nik_hash,
+        }
         async with write_tx(self._engine) as conn:
             insert = upsert_insert(conn)(worker_pii).values(**values)
             await conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=[worker_pii.c.journey_id],
-                    set_={"ciphertext": insert.excluded.ciphertext, "updated_at": insert.excluded.updated_at},
+                    set_={
+                        "ciphertext": insert.excluded.ciphertext,
+                        "updated_at": insert.excluded.updated_at,
+                        "nik_hash": insert.excluded.nik_hash,
+                    },
                 )
             )
 
@@ -64,6 +74,12 @@ class PiiVault:
                 await conn.execute(select(worker_pii.c.ciphertext).where(worker_pii.c.journey_id == journey_id))
             ).first()
         return self._decrypt(row.ciphertext) if row else None
+
+    async def journeys_of(self, nik_hash: str) -> list[str]:
+        """The ids of every journey whose worker has this NIK hash, ended ones too."""
+        query = select(worker_pii.c.journey_id).where(worker_pii.c.nik_hash == nik_hash)
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
 
     async def set_field(self, journey_id: str, name: str, value: str) -> None:
         """Set one of `SETTABLE_FIELDS` (e.g. `passport_no`, `family_phone`). KeyError: no record for the journey."""

@@ -9,6 +9,7 @@ from sqlalchemy import Text, cast, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import JourneyProjection
+from domain.pii import masked_document
 from store.db import concurrent_reads, upsert_insert, within
 from store.pagination import decode_cursor, page, page_reader
 from store.tables import active_journeys, journey_available_steps, journey_flags, journeys
@@ -45,7 +46,8 @@ def journey_row(projection: JourneyProjection) -> dict[str, Any]:
         "version": projection.version,
         "started_at": format_time(projection.started_at),
         "updated_at": format_time(projection.updated_at),
-        "document": projection.model_dump(mode="json", include={"document"})["document"],
+        # Masked: the list shows no name, birth date, health result or free text in the clear.
+        "document": masked_document(projection.model_dump(mode="json", include={"document"})["document"]),
     }
 
 
@@ -121,6 +123,13 @@ class JourneyReadModel:
     ) -> tuple[list[str], str | None]:
         """As `list`, but each document as the JSON text the database holds, not parsed: the API
         splices it into its answer as it is (decoding and re-encoding them was most of a list's cost)."""
+        rows, next_cursor = await self.list_rows(filters, limit, cursor)
+        return [document for _, document in rows], next_cursor
+
+    async def list_rows(
+        self, filters: JourneyFilters, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[tuple[str, str]], str | None]:
+        """As `list_json`, each document with its journey id: (journey id, JSON text)."""
         query = select(journeys.c.journey_id, cast(journeys.c.document, Text).label("document"))
         for name in _COLUMN_FILTERS:
             value = getattr(filters, name)
@@ -148,7 +157,7 @@ class JourneyReadModel:
         async with self._pages.connect() as conn:
             rows = (await conn.execute(query)).all()
         rows, next_cursor = page(rows, limit, "journey_id")
-        return [row.document for row in rows], next_cursor
+        return [(row.journey_id, row.document) for row in rows], next_cursor
 
     async def list(
         self, filters: JourneyFilters, limit: int = 50, cursor: str | None = None

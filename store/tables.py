@@ -135,6 +135,10 @@ worker_pii = Table(
     Column("journey_id", String(64), primary_key=True),
     Column("ciphertext", Text, nullable=False),
     Column("updated_at", Time, nullable=False),
+    # The keyed hash of the NIK (`store.identity.nik_hash`): `POST /v1/journeys/search` finds every
+    # journey of a worker, ended ones too, without the NIK (migration 0005).
+    Column("nik_hash", String(64)),
+    Index("ix_worker_pii_nik_hash", "nik_hash"),
 )
 
 integration_inbox = Table(
@@ -296,4 +300,36 @@ audit_keys = Table(
     Column("algorithm", String(16), nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("created_at", Time, nullable=False),
+)
+
+# Who read or decoded whose personal data, when, and through what (docs/privacy.md; `GET /v1/audit/
+# access-log`). One row per journey per response that carried its personal fields in the clear, and
+# one per codec decode. Append-only (triggers refuse UPDATE and DELETE). `fields` is a JSON list of
+# the kinds of personal field the response held (`full_name`, `nik`, ...), never their values.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("access_id", Integer, primary_key=True, autoincrement=True),
+    Column("accessed_at", Time, nullable=False),
+    Column("sub", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("journey_id", String(64)),
+    Column("through", String(64), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("request_id", String(64)),
+    Index("ix_access_log_journey", "journey_id", "access_id"),
+    Index("ix_access_log_sub", "sub", "access_id"),
+    Index("ix_access_log_accessed_at", "accessed_at"),
+)
+
+# Per-journey data keys (`store.journey_keys`, docs/privacy.md): each journey's AES-256 key, wrapped
+# under the data keyring's key `kek_id`. Erasure empties `wrapped` and sets `erased_at`.
+journey_keys = Table(
+    "journey_keys",
+    metadata,
+    Column("journey_id", String(64), primary_key=True),
+    Column("kek_id", String(64), nullable=False),
+    Column("wrapped", Text),
+    Column("created_at", Time, nullable=False),
+    Column("erased_at", Time),
 )

@@ -4,9 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentUser, ServicesDep
+from api.deps import AuditReader, CurrentUser, ServicesDep
+from api.schemas import RecentInstant
+from api.schemas.access_log import AccessLogPage
 from api.schemas.audit_record import AuditKeyList, CheckpointPage
-from api.services import audit_record
+from api.services import access, audit_record
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -38,6 +40,25 @@ async def list_checkpoints(
     caller: CurrentUser, services: ServicesDep, stream_id: StreamId = None, limit: Limit = 50, cursor: Cursor = None
 ) -> CheckpointPage:
     return await audit_record.list_checkpoints(services, caller, stream_id, limit, cursor)
+
+
+@router.get(
+    "/access-log",
+    summary="Who read or decoded whose personal data, when and through what, newest first (auditor, admin)",
+    response_model=AccessLogPage,
+    responses={**_ERRORS, 403: {"description": "FORBIDDEN (only auditors and admins)"}},
+)
+async def list_access_log(
+    caller: AuditReader,
+    services: ServicesDep,
+    journey_id: Annotated[str | None, Query(pattern=r"^j_[0-9A-Za-z]{1,64}$")] = None,
+    sub: Annotated[str | None, Query(min_length=1, max_length=200, description="the reader (JWT `sub`)")] = None,
+    since: Annotated[RecentInstant | None, Query(description="ISO 8601 time with zone (inclusive)")] = None,
+    until: Annotated[RecentInstant | None, Query(description="ISO 8601 time with zone (inclusive)")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AccessLogPage:
+    return await access.list_access_log(services, journey_id, sub, since, until, limit, cursor)
 
 
 @router.get(

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep, Supervisor
-from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, Page, StartJourneyIn, StepActionIn
+from api.schemas.journeys import (
+    EmploymentEventIn,
+    EndJourneyIn,
+    Page,
+    PersonalDataOut,
+    SearchIn,
+    StartJourneyIn,
+    StepActionIn,
+)
 from api.services import journey_actions, journeys
 
 router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
@@ -83,6 +91,26 @@ async def list_journeys(
         "flag": flag,
     }
     return await journeys.list_journeys(services, caller, filters, limit, cursor)
+
+
+@router.post(
+    "/search",
+    summary="Find a worker's journeys by NIK, newest first (your region); the NIK never goes in a URL",
+    response_model=Page,
+    responses={401: _ERRORS[401], 422: _ERRORS[422], 503: _ERRORS[503]},
+)
+async def search_journeys(body: SearchIn, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await journeys.search(services, caller, body.nik)
+
+
+@router.get(
+    "/{journey_id}/personal-data",
+    summary="The worker's NIK, name, birth date, phones and passport number in the clear (supervisor, admin)",
+    response_model=PersonalDataOut,
+    responses={**_ERRORS, 403: {"description": "FORBIDDEN: only supervisors and admins"}},
+)
+async def personal_data(journey_id: str, caller: Supervisor, services: ServicesDep) -> dict[str, Any]:
+    return await journeys.personal_data(services, caller, journey_id)
 
 
 @router.get("/{journey_id}", summary="The journey, read from the workflow (never stale)", responses=_ERRORS)

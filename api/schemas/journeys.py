@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from api.schemas import Code, FreeText, Name, P3miId, Version, today
 from domain.contracts import EmploymentEventKind, Scheme
 from domain.evidence import EARLIEST, DocumentDate, check_at_the_edge, multi_line, within_bounds
+from store.pii import WorkerPii
 
 # E.164: a country code, then up to 14 more digits; ASCII digits only (`\d` is any script's digit).
 PHONE = r"^\+?[1-9][0-9]{7,14}$"
@@ -184,3 +185,13 @@ class Page(BaseModel):
 
     items: list[dict[str, Any]]
     next_cursor: str | None = None
+
+
+class SearchIn(Body):
+    """A NIK to find the worker's journeys by; it travels in the body, never in a URL."""
+
+    nik: str = Field(pattern=r"^[0-9]{16}$", description="16-digit NIK (ASCII digits)")
+
+
+class PersonalDataOut(WorkerPii):
+    """The worker's identifiers in the clear (supervisor, admin; every read is in the access log)."""

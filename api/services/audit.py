@@ -3,7 +3,8 @@ workflow histories, and a one-document export. Everything is recomputed from the
 with the same `evolve` the workflow uses."""
 
 import asyncio
-from dataclasses import dataclass, field
+import base64
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
 from api.errors import ApiError, invalid, not_found, unavailable
+from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_in_store, query_state
 from api.services.replay import ReplayUnavailable, run_id_of
@@ -26,9 +28,11 @@ from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case_in_place
 from domain.contracts import NewEvent
 from domain.evolve import evolve_in_place, fold
+from domain.pii import masked_document
 from domain.state_copy import deep_copy
 from domain.view import journey_view
 from store.event_store import CorruptEvent
+from store.journey_keys import JourneyErased
 from store.keyring import KeyringMissing
 from store.timefmt import now_text
 from workflows.client import codec_for
@@ -55,7 +59,7 @@ async def state_at(
     if (as_of is None) == (seq is None):
         raise invalid(["as_of", "seq"], "Give exactly one of as_of or seq")
     await find_in_store(services, caller, journey_id)
-    documents = await services.events.read_all(journey_id)
+    documents = await opened(services, journey_id, await services.events.read_all(journey_id))
     if seq is not None:
         if not documents or seq > documents[-1]["seq"]:
             raise not_found(f"The journey has no event {seq}")
@@ -65,6 +69,7 @@ async def state_at(
     state = fold(_recorded(chosen))
     if state is None:
         raise not_found("The journey had no events then")
+    await access.record(services, caller, [journey_id], "journey_state", access.JOURNEY_FIELDS)
     return journey_view(state)
 
 
@@ -206,11 +211,32 @@ class StoredStreams:
 async def load_stored(services: Services, journey_id: str, case_ids: list[str]) -> StoredStreams:
     streams = [journey_id, *case_ids]
     checkpoints = await services.checkpoints.latest_many(streams) if services.checkpoints is not None else {}
-    return StoredStreams(
+    stored = StoredStreams(
         journey_id=journey_id,
         journey=await services.events.read_checked(journey_id),
         cases={case_id: await services.events.read_checked(case_id) for case_id in case_ids},
         checkpoints=checkpoints,
+    )
+    return await opened_streams(services, stored)
+
+
+async def opened(services: Services, journey_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored event documents with their sealed personal values opened under the journey's key (erased
+    ones as placeholders), for folding (`JourneyKeys.open_documents`)."""
+    keys = getattr(services, "journey_keys", None)
+    return documents if keys is None else await keys.open_documents(journey_id, documents)
+
+
+async def opened_streams(services: Services, stored: StoredStreams) -> StoredStreams:
+    """`opened` over every stream verify reads of one journey (its cases' values are under its key)."""
+
+    async def each(checked: tuple[int | None, list[dict[str, Any]]]) -> tuple[int | None, list[dict[str, Any]]]:
+        return checked[0], await opened(services, stored.journey_id, checked[1])
+
+    return replace(
+        stored,
+        journey=await each(stored.journey),
+        cases={case_id: await each(checked) for case_id, checked in stored.cases.items()},
     )
 
 
@@ -236,7 +262,7 @@ def judge(
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
     broken_at, folded = _sound_stream(*stored.journey, evolve_in_place, until=version)
-    matches = folded is not None and live is not None and journey_view(folded) == live
+    matches = folded is not None and live is not None and same_journey(journey_view(folded), live)
     cases = []
     for case_id, checked in stored.cases.items():
         case_broken_at, _ = _sound_stream(*checked, evolve_case_in_place)
@@ -262,6 +288,13 @@ def judge(
     if replayed.archive_broken:
         answer["archive_broken"] = replayed.archive_broken
     return answer
+
+
+def same_journey(folded: dict[str, Any], live: dict[str, Any]) -> bool:
+    """The fold's view against the live state; against the read model's masked copy, masked alike."""
+    if live.get("personal_data") == "masked":
+        return masked_document(folded) == live
+    return folded == live
 
 
 def _checkpoint(checkpoint: dict[str, Any] | None, documents: list[dict[str, Any]], keys: dict[str, str]) -> str:
@@ -319,12 +352,23 @@ async def _caught_up(services: Services, journey_id: str, version: int) -> list[
     return documents
 
 
+async def _journey_key(services: Services, journey_id: str) -> dict[str, str] | None:
+    keys = getattr(services, "journey_keys", None)
+    try:
+        key = await keys.key(journey_id) if keys is not None else None
+    except JourneyErased:
+        key = None
+    return {"algorithm": "AES-256-GCM", "key": base64.b64encode(key).decode("ascii")} if key else None
+
+
 async def export(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
     """The signed export bundle (docs/audit.md): the journey, its events with hashes, its cases with
     theirs, every recorded workflow history (archived and live), the streams' latest checkpoints and
     the public keys, signed as a whole with the engine's current key."""
     await find_in_store(services, caller, journey_id)
-    return await export_bundle(services, journey_id)
+    bundle = await export_bundle(services, journey_id)
+    await access.record(services, caller, [journey_id], "export", access.EXPORT_FIELDS)
+    return bundle
 
 
 async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
@@ -347,7 +391,10 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         "exported_at": now_text(),
         "journey_id": journey_id,
         "journey": live,
+        # As stored: personal values sealed, the hashes over the ciphertext. The journey's key opens them
+        # (null once erased), so the bundle's reader folds the events with nothing but the file.
         "events": await services.events.read_all(journey_id),
+        "journey_key": await _journey_key(services, journey_id),
         "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
         # Decrypted, so the bundle's reader replays them with no key: the bundle is a permitted read of
         # personal data (the journey in it is too).

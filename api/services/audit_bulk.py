@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from api.services.audit import Replayed, StoredStreams, _trusted_keys, judge
+from api.services.audit import Replayed, StoredStreams, _trusted_keys, judge, opened_streams
 from api.services.container import Services
 
 log = structlog.get_logger(__name__)
@@ -75,11 +75,14 @@ async def read_stored_many(
         services.checkpoints.latest_many(streams) if services.checkpoints is not None else _nothing(),
     )
     stored = {
-        journey_id: StoredStreams(
-            journey_id=journey_id,
-            journey=checked[journey_id],
-            cases={case_id: checked[case_id] for case_id in case_ids[journey_id]},
-            checkpoints={s: checkpoints[s] for s in (journey_id, *case_ids[journey_id]) if s in checkpoints},
+        journey_id: await opened_streams(
+            services,
+            StoredStreams(
+                journey_id=journey_id,
+                journey=checked[journey_id],
+                cases={case_id: checked[case_id] for case_id in case_ids[journey_id]},
+                checkpoints={s: checkpoints[s] for s in (journey_id, *case_ids[journey_id]) if s in checkpoints},
+            ),
         )
         for journey_id in journey_ids
     }

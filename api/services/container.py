@@ -6,6 +6,7 @@ from typing import Any
 from api.services.replay import ReplayPool
 from api.services.temporal import TemporalGateway
 from config import Settings
+from store.access_log import AccessLog
 from store.archive import HistoryArchive
 from store.cases import CaseReadModel
 from store.checkpoints import CheckpointStore
@@ -13,6 +14,7 @@ from store.event_store import EventStore
 from store.idempotency import IdempotencyKeys
 from store.identity import ActiveJourneys
 from store.inbox import IntegrationInbox
+from store.journey_keys import JourneyKeys
 from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
@@ -39,6 +41,8 @@ class Services:
     checkpoints: Any = None
     keyring: Any = None
     replays: ReplayPool | None = None
+    access_log: Any = None
+    journey_keys: Any = None
 
     def close(self) -> None:
         """Stops what the services started besides the engine and the Temporal client."""
@@ -65,6 +69,8 @@ def build_services(
         cases=CaseReadModel(engine),
         archive=HistoryArchive(engine),
         checkpoints=CheckpointStore(engine),
+        access_log=AccessLog(engine),
+        journey_keys=JourneyKeys(engine, codec_for(settings).keyring),
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
         replays=ReplayPool(
             codec_for(settings),

@@ -40,8 +40,14 @@ class Idempotency:
         wait_seconds: float = 10.0,
         lease_seconds: float = 60.0,
         retry_after: int = 2,
+        sealer: Any = None,
+        on_replay: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.keys = keys
+        # Stored answers keep their personal values sealed under their journey's key (docs/privacy.md);
+        # `on_replay` hears an answer served again (the access log).
+        self.sealer = sealer
+        self.on_replay = on_replay
         self.scope = scope
         self.key = key
         self.body_hash = body_hash
@@ -69,20 +75,31 @@ class Idempotency:
             return JSONResponse(await produce(None), status_code=status_code)
         stored = await self._reserve()
         if stored is not None:
-            return self._replay(stored)
+            return await self._replay(stored)
         try:
             body = await produce(self.update_id)
         except Exception as exc:
             err = as_api_error(exc)
             if err is not None and err.status < 500:
-                await self.keys.complete(self.scope, self.key, err.status, err.body())
+                await self.keys.complete(self.scope, self.key, err.status, await self._sealed(err.body()))
             else:
                 # Kept for the lease if the store is down too; the original error is the answer.
                 with contextlib.suppress(Exception):
                     await self.keys.release(self.scope, self.key)
             raise
-        await self.keys.complete(self.scope, self.key, status_code, body)
+        await self.keys.complete(self.scope, self.key, status_code, await self._sealed(body))
         return JSONResponse(body, status_code=status_code)
+
+    @staticmethod
+    def _journey_of(body: dict[str, Any]) -> str | None:
+        journey_id = body.get("journey_id") if isinstance(body, dict) else None
+        return journey_id if isinstance(journey_id, str) and journey_id.startswith("j_") else None
+
+    async def _sealed(self, body: dict[str, Any]) -> dict[str, Any]:
+        journey_id = self._journey_of(body)
+        if self.sealer is None or journey_id is None:
+            return body
+        return await self.sealer.seal(journey_id, body)
 
     async def _reserve(self) -> StoredKey | None:
         """None once this request holds the key; the stored answer when another request gave one first."""
@@ -112,5 +129,11 @@ class Idempotency:
                 )
             await asyncio.sleep(POLL_SECONDS)
 
-    def _replay(self, stored: StoredKey) -> JSONResponse:
-        return JSONResponse(stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+    async def _replay(self, stored: StoredKey) -> JSONResponse:
+        body = stored.response
+        journey_id = self._journey_of(body)
+        if self.sealer is not None and journey_id is not None:
+            body = await self.sealer.open(journey_id, body)
+            if self.on_replay is not None and stored.status_code < 400:
+                await self.on_replay(body)
+        return JSONResponse(body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})

@@ -106,7 +106,10 @@ async def receive_event(services: Services, source: str, raw: bytes, signature: 
         source=source, event_id=event.event_id, type=event.type, occurred_at=event.occurred_at, data=data
     )
     body = signal.model_dump(mode="json")
-    outcome = await services.inbox.receive(source, event.event_id, journey_id, event.type, body)
+    # The inbox keeps the event with its personal values (health results, free text) sealed under the
+    # journey's key (docs/privacy.md); the signal carries them in the clear, inside Temporal's codec.
+    sealed = await services.journey_keys.seal(journey_id, body)
+    outcome = await services.inbox.receive(source, event.event_id, journey_id, event.type, sealed)
     if outcome != "new":
         # Lost a race with a delivery of the same event: answer as for any duplicate.
         return await _duplicate(services, source, await services.inbox.get(source, event.event_id))
@@ -138,7 +141,9 @@ async def _duplicate(services: Services, source: str, stored: dict[str, Any]) ->
     sender was answered 503) is delivered now, with its stored body to its stored journey: the delivery
     that records it is the first accepted one, 202. The workflow deduplicates a second signal."""
     journey_id = stored["journey_id"]
-    if stored.get("delivered_at") is None and await _deliver(services, source, journey_id, stored["body"]):
+    if stored.get("delivered_at") is None and await _deliver(
+        services, source, journey_id, await services.journey_keys.open(journey_id, stored["body"])
+    ):
         return 202, {"status": "accepted", "journey_id": journey_id}
     return 200, {"status": "duplicate", "journey_id": journey_id}
 

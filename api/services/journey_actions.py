@@ -9,6 +9,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Caller
 from api.errors import ApiError, invalid, not_found
 from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn
+from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey
 from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand
@@ -17,15 +18,20 @@ from domain.pii import mask_evidence
 from domain.steps import STEP_IDS
 
 
-async def _update(services: Services, ref: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
+async def _update(
+    services: Services, caller: Caller, ref: Any, name: str, arg: Any, update_id: str | None
+) -> dict[str, Any]:
+    """Send the update; the journey it answers holds the worker's personal fields, so it is logged."""
     try:
-        return await services.temporal.update(ref.handle, name, arg, update_id)
+        journey = await services.temporal.update(ref.handle, name, arg, update_id)
     except RPCError as exc:
         # The journey exists (`find_journey` saw it), so "not found" here means its workflow has
         # finished: the journey has ended and takes no more changes.
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended") from exc
         raise
+    await access.record(services, caller, [ref.journey_id], name, access.JOURNEY_FIELDS)
+    return journey
 
 
 async def step_action(
@@ -62,7 +68,7 @@ async def step_action(
         expected_version=body.expected_version,
         actor=caller.actor,
     )
-    journey = await _update(services, ref, "step_action", command, update_id)
+    journey = await _update(services, caller, ref, "step_action", command, update_id)
     # Only an accepted action may change what the vault holds: a refused one changes nothing.
     for name, value in secrets.items():
         await services.vault.set_field(journey_id, name, value)
@@ -77,7 +83,7 @@ async def end_journey(
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = EndJourney(reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
-    return await _update(services, ref, kind, command, update_id)
+    return await _update(services, caller, ref, kind, command, update_id)
 
 
 async def record_employment_event(
@@ -89,4 +95,4 @@ async def record_employment_event(
     command = RecordEmploymentEvent(
         kind=body.kind, data=body.data, expected_version=body.expected_version, actor=caller.actor
     )
-    return await _update(services, ref, "record_employment_event", command, update_id)
+    return await _update(services, caller, ref, "record_employment_event", command, update_id)

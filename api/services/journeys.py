@@ -3,6 +3,7 @@
 import contextlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +20,9 @@ from ulid import ULID
 
 from api.admission import list_admission
 from api.auth import Caller
-from api.errors import ApiError, invalid
+from api.errors import ApiError, invalid, not_found
 from api.schemas.journeys import StartJourneyIn
+from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_in_store, find_journey, query_state, stale_claim
 from domain import decide
@@ -122,7 +124,7 @@ async def start_journey(
         pii = WorkerPii(
             nik=w.nik, full_name=w.full_name, birth_date=w.birth_date, phone=w.phone, family_phone=w.family_phone
         )
-        await services.vault.put(journey_id, pii)
+        await services.vault.put(journey_id, pii, hashed)
         start_input = _start_input(services, caller, journey_id, body)
         handle = await client.start_workflow(
             WORKFLOW,
@@ -139,12 +141,40 @@ async def start_journey(
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     try:
-        return await query_state(handle, settings.temporal_rpc_timeout_seconds)
+        journey = await query_state(handle, settings.temporal_rpc_timeout_seconds)
     except Exception:
         # Started, but no worker answered yet: the journey exists. Its first event is determined by
         # its input, so the same fold the workflow will make gives the journey's full shape.
         log.warning("journey_state_not_yet_available")
-        return _as_started(start_input)
+        journey = _as_started(start_input)
+    await access.record(services, caller, [journey_id], "journey_start", access.JOURNEY_FIELDS)
+    return journey
+
+
+async def search(services: Services, caller: Caller, nik: str) -> dict[str, Any]:
+    """The worker's journeys (ended ones too) within the caller's region, newest first, found by the
+    NIK's keyed hash; the NIK itself is never stored or logged. The page's reads are logged."""
+    journey_ids = await services.vault.journeys_of(nik_hash(nik, services.settings.nik_hash_key))
+    documents = await services.read_model.get_many(journey_ids) if journey_ids else {}
+    items = [
+        document
+        for journey_id, document in sorted(documents.items(), reverse=True)
+        if caller.covers(document.get("worker", {}).get("province_code"))
+    ]
+    await access.record(
+        services, caller, [item["journey_id"] for item in items], "journey_search", access.JOURNEY_FIELDS
+    )
+    return {"items": items, "next_cursor": None}
+
+
+async def personal_data(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
+    """The worker's identifiers in the clear, from the vault; the read is logged before it is served."""
+    await find_in_store(services, caller, journey_id)
+    pii = await services.vault.get(journey_id)
+    if pii is None:
+        raise not_found("The journey holds no personal data")
+    await access.record(services, caller, [journey_id], "personal_data", access.PERSONAL_DATA_FIELDS)
+    return pii.model_dump(mode="json")
 
 
 async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
@@ -177,10 +207,12 @@ async def _release_unless_started(services: Services, journey_id: str) -> None:
 
 
 async def get_journey(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
-    """The journey from the workflow itself (never stale)."""
+    """The journey from the workflow itself (never stale); the read is logged."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
-    return await query_state(ref.handle, services.settings.temporal_rpc_timeout_seconds)
+    journey = await query_state(ref.handle, services.settings.temporal_rpc_timeout_seconds)
+    await access.record(services, caller, [journey_id], "journey", access.JOURNEY_FIELDS)
+    return journey
 
 
 def parse_cursor(cursor: str | None) -> int:
@@ -206,29 +238,48 @@ async def list_events(
 ) -> dict[str, Any]:
     """The journey's domain events, oldest first (from the store: Temporal need not be up)."""
     await find_in_store(services, caller, journey_id)
-    return await stream_page(services, journey_id, limit, cursor)
+    events = await stream_page(services, journey_id, limit, cursor)
+    await access.record(services, caller, [journey_id], "journey_events", access.JOURNEY_FIELDS)
+    return events
 
 
 async def list_journeys(
     services: Services, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> Response:
-    """Journeys from the read model, limited to the caller's region."""
-    return await read_model_page(services.read_model, JourneyFilters, caller, filters, limit, cursor)
+    """Journeys from the read model, limited to the caller's region; the page's reads are logged."""
+
+    async def record(journey_ids: list[str]) -> None:
+        await access.record(services, caller, journey_ids, "journey_list", access.JOURNEY_FIELDS)
+
+    return await read_model_page(services.read_model, JourneyFilters, caller, filters, limit, cursor, record)
 
 
 async def read_model_page(
-    model: Any, filters_type: type, caller: Caller, filters: dict[str, Any], limit: int, cursor: str | None
+    model: Any,
+    filters_type: type,
+    caller: Caller,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    record: Callable[[list[str]], Awaitable[None]] | None = None,
 ) -> Response:
     """One page of a read model's list (journeys or cases): the filters given, within the caller's region.
 
     The answer is the `Page` shape, built from the documents' stored JSON text (`list_json`) without
     parsing it: decoding fifty documents and encoding them again was most of what a list cost.
-    Queries take their turn in order (`api.admission`); too many waiting is a 503 at once."""
+    Queries take their turn in order (`api.admission`); too many waiting is a 503 at once. `record`
+    hears the ids of the page's documents (`list_rows`) before it is served (the access log)."""
     flt = filters_type(**{k: v for k, v in filters.items() if v is not None}, province_codes=caller.province_codes)
     try:
         async with list_admission(model).turn():
-            items, next_cursor = await model.list_json(flt, limit, cursor)
+            if record is None:
+                items, next_cursor = await model.list_json(flt, limit, cursor)
+            else:
+                rows, next_cursor = await model.list_rows(flt, limit, cursor)
+                items = [document for _, document in rows]
     except ValueError as exc:
         raise invalid(["cursor"], "The cursor is not valid") from exc
+    if record is not None:
+        await record([row_id for row_id, _ in rows])
     body = '{"items":[' + ",".join(items) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
     return Response(body, media_type="application/json")

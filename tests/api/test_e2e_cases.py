@@ -104,10 +104,12 @@ async def test_unhandled_complaint_reaches_the_supervisors_overdue_queue(case_st
     case = case.json()
     assert CASE_KEYS <= set(case)
     assert case["reported_via"] == "hotline" and case["status"] == "reported"
-    # What the hotline wrote is kept; the identifiers in it are masked in the case and in the events.
+    # What the hotline wrote is kept, the identifiers in it masked; the events keep it sealed (free text
+    # may name anyone), and the case list not at all.
     assert case["description"] == "Three months unpaid; her sister: 0812*****890, NIK 3374********0002"
     events = await stack.api.get(f"/v1/journeys/{jid}/events?limit=500", headers=stack.auth("auditor", "*"))
-    assert "Three months unpaid" in events.text and PHONE not in events.text and NIK not in events.text
+    assert "Three months unpaid" not in events.text and PHONE not in events.text and NIK not in events.text
+    assert "$sealed" in events.text
     assert case["escalated_to"] == "supervisor" and case["first_response_at"] is None
     # Not in the queue of another region, nor when asking for what is not overdue.
     r = await stack.api.get("/v1/cases", params={"overdue": "true"}, headers=stack.auth("supervisor", "34"))

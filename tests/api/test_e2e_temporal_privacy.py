@@ -29,14 +29,6 @@ SDK_WRITTEN = (
     "markerRecordedEventAttributes.details.patch-data",
     "markerRecordedEventAttributes.details.data",
 )
-# Payloads Temporal and its SDK write for themselves: the indexed search attributes (personal-data free
-# by design), `workflow.patched` markers (a patch id) and a local activity's marker bookkeeping (its
-# sequence number, type and times; its result is encrypted). The scan below reads them like the rest.
-SDK_WRITTEN = (
-    "searchAttributes",
-    "markerRecordedEventAttributes.details.patch-data",
-    "markerRecordedEventAttributes.details.data",
-)
 
 
 def temporal_cli(stack: Stack, *args: str) -> Any:

@@ -98,7 +98,7 @@ async def test_the_case_list_as_text_carries_overdue_as_the_parsed_list_does(eng
         "closed_at": None,
     }
     documents = {
-        "c_01": {"case_id": "c_01", "description": "gaji “tidak dibayar”"},
+        "c_01": {"case_id": "c_01", "case_type": "gaji “tidak dibayar”"},
         "c_02": {"case_id": "c_02", "overdue": "stale value"},  # a member of that name is replaced
         "c_03": {},
     }
@@ -108,9 +108,9 @@ async def test_the_case_list_as_text_carries_overdue_as_the_parsed_list_does(eng
     late = due + timedelta(hours=1)
     texts, _ = await model.list_json(CaseFilters(), now=late)
     assert [json.loads(t) for t in texts] == [
-        {"case_id": "c_01", "description": "gaji “tidak dibayar”", "overdue": True},
-        {"case_id": "c_02", "overdue": True},
-        {"overdue": False},
+        {"case_id": "c_01", "case_type": "gaji “tidak dibayar”", "personal_data": "masked", "overdue": True},
+        {"case_id": "c_02", "personal_data": "masked", "overdue": True},
+        {"personal_data": "masked", "overdue": False},
     ]
     assert [json.loads(t) for t in texts] == (await model.list(CaseFilters(), now=late))[0]
     early, _ = await model.list_json(CaseFilters(overdue=False), now=T)

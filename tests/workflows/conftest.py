@@ -14,12 +14,33 @@ from config import Settings
 from simulator.app import create_app
 from simulator.config import SimulatorConfig
 from simulator.server import serve_in_background
+from store.cases import CaseReadModel
 from store.db import create_engine
 from store.event_store import EventStore
+from store.journey_keys import JourneyKeys
 from store.migrate import upgrade_async
 from store.reference import ReferenceData
+from workflows.client import codec_for
 
 TASK_QUEUE = "journeys-test"
+
+
+class OpenedEvents:
+    """The event store as the tests read it: each stream's events with their sealed personal values
+    opened under the journey's key (a case's under its journey's), as the audit endpoints fold them."""
+
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+        self.store = EventStore(engine)
+        self.keys = JourneyKeys(engine, codec_for(settings).keyring)
+        self.cases = CaseReadModel(engine)
+
+    async def read_all(self, stream_id: str) -> list[dict]:
+        documents = await self.store.read_all(stream_id)
+        journey_id = stream_id
+        if not stream_id.startswith("j_"):
+            case = await self.cases.get(stream_id)
+            journey_id = case["journey_id"] if case else stream_id
+        return await self.keys.open_documents(journey_id, documents)
 
 
 @dataclass
@@ -28,7 +49,7 @@ class Stack:
     engine: AsyncEngine
     settings: Settings
     simulator: httpx.AsyncClient
-    events: EventStore
+    events: OpenedEvents
 
     @property
     def client(self):
@@ -49,7 +70,7 @@ async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
                 time_env.client, settings.model_copy(update={"simulator_url": sim_url}), engine=engine, http=http
             )
             async with w:
-                yield Stack(time_env, engine, settings, control, EventStore(engine))
+                yield Stack(time_env, engine, settings, control, OpenedEvents(engine, settings))
     await engine.dispose()
 
 

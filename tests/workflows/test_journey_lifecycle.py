@@ -41,10 +41,13 @@ async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(
     result = await handle.result()
     assert result["status"] == "ended" and result["outcome"] == "completed"
 
+    # The chain is over the events as stored, their personal values sealed; the fold is of them opened.
+    sealed = await wf_stack.events.store.read_all(handle.id)
     documents = await stored_events(wf_stack, handle.id)
     assert [d["seq"] for d in documents] == list(range(1, len(documents) + 1))
+    assert sealed[0]["data"]["worker"]["full_name"] != documents[0]["data"]["worker"]["full_name"]
     prev = GENESIS_HASH
-    for d in documents:
+    for d in sealed:
         assert d["prev_hash"] == prev
         body = {k: v for k, v in d.items() if k not in ("hash", "recorded_at")}
         assert d["hash"] == event_hash(prev, body)

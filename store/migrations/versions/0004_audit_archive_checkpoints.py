@@ -14,35 +14,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from store import append_only
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APPEND_ONLY = ("workflow_histories", "audit_checkpoints")
-
-
-def _postgres_append_only(table: str) -> list[str]:
-    return [
-        f"""
-        CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-        FOR EACH ROW EXECUTE FUNCTION events_append_only()
-        """,
-        f"""
-        CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
-        FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()
-        """,
-    ]
-
-
-def _sqlite_append_only(table: str) -> list[str]:
-    return [
-        f"""
-        CREATE TRIGGER {table}_no_{op_name.lower()} BEFORE {op_name} ON {table}
-        BEGIN SELECT RAISE(ABORT, '{table} is append-only ({op_name} refused)'); END
-        """
-        for op_name in ("UPDATE", "DELETE")
-    ]
 
 
 def upgrade() -> None:
@@ -82,19 +61,15 @@ def upgrade() -> None:
     )
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in APPEND_ONLY:
-        for statement in _postgres_append_only(table) if postgres else _sqlite_append_only(table):
+        for statement in append_only.create_statements(table, postgres):
             op.execute(statement)
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in APPEND_ONLY:
-        if postgres:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        for statement in append_only.drop_statements(table, postgres):
+            op.execute(statement)
     op.drop_table("audit_keys")
     op.drop_index("ix_audit_checkpoints_stream", table_name="audit_checkpoints")
     op.drop_table("audit_checkpoints")

@@ -1,0 +1,139 @@
+"""Per-journey data keys (docs/privacy.md): envelope encryption of the personal values the engine's
+database keeps, and their erasure by crypto-shredding.
+
+Each journey has its own random AES-256 key, created with its first sealed value. The key is stored
+wrapped (AES-256-GCM) under the active key of the data keyring (`store.data_keys`), with the journey id
+as associated data, in `journey_keys`. A personal value is stored as `{"$sealed": base64(nonce +
+ciphertext)}` of its JSON under the journey's key, again bound to the journey id: ciphertext moved to
+another journey does not open. A protection case's values are sealed under its journey's key, so one
+erasure covers both.
+
+Erasing a journey drops its wrapped key and keeps the row with `erased_at`: every value sealed under it
+is unreadable from then on (and says so: `ERASED`), while the ciphertext, and the hash chains that
+cover it, stay as they were.
+"""
+
+import base64
+import os
+from collections import OrderedDict
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.pii import NONCE_BYTES, journey_aad, open_values, open_with, seal_values, seal_with
+from store.data_keys import KEY_BYTES, DataKeyringFile
+from store.db import upsert_insert, write_tx
+from store.tables import journey_keys
+from store.timefmt import now_text
+
+_CACHED_KEYS = 10_000
+
+
+class JourneyErased(Exception):
+    """The journey's key was destroyed: its personal values are gone."""
+
+
+class JourneyKeys:
+    """The `journey_keys` table, wrapped under the data keyring; unwrapped keys are cached in memory."""
+
+    def __init__(self, engine: AsyncEngine, keyring: DataKeyringFile) -> None:
+        self._engine = engine
+        self._keyring = keyring
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+
+    def _wrap(self, journey_id: str, key: bytes) -> tuple[str, str]:
+        kek = self._keyring.load().active
+        nonce = os.urandom(NONCE_BYTES)
+        wrapped = AESGCM(kek.key).encrypt(nonce, key, journey_aad(journey_id))
+        return kek.key_id, base64.b64encode(nonce + wrapped).decode("ascii")
+
+    def _unwrap(self, journey_id: str, kek_id: str, wrapped: str) -> bytes:
+        raw = base64.b64decode(wrapped)
+        return AESGCM(self._keyring.key(kek_id)).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], journey_aad(journey_id))
+
+    def _remember(self, journey_id: str, key: bytes) -> bytes:
+        self._cache[journey_id] = key
+        self._cache.move_to_end(journey_id)
+        while len(self._cache) > _CACHED_KEYS:
+            self._cache.popitem(last=False)
+        return key
+
+    async def _row(self, journey_id: str) -> Any:
+        query = select(journey_keys).where(journey_keys.c.journey_id == journey_id)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).first()
+
+    async def key(self, journey_id: str, *, create: bool = False) -> bytes | None:
+        """The journey's key (made now when `create` and it has none); None when it has none;
+        `JourneyErased` when it was erased."""
+        if journey_id in self._cache:
+            return self._cache[journey_id]
+        row = await self._row(journey_id)
+        if row is None and create:
+            kek_id, wrapped = self._wrap(journey_id, os.urandom(KEY_BYTES))
+            async with write_tx(self._engine) as conn:
+                insert = upsert_insert(conn)(journey_keys).values(
+                    journey_id=journey_id, kek_id=kek_id, wrapped=wrapped, created_at=now_text()
+                )
+                await conn.execute(insert.on_conflict_do_nothing())
+            row = await self._row(journey_id)  # ours, or a concurrent writer's that won
+        if row is None:
+            return None
+        if row.erased_at is not None:
+            raise JourneyErased(journey_id)
+        return self._remember(journey_id, self._unwrap(journey_id, row.kek_id, row.wrapped))
+
+    async def erased(self, journey_id: str) -> bool:
+        row = await self._row(journey_id)
+        return row is not None and row.erased_at is not None
+
+    async def erase(self, journey_id: str) -> None:
+        """Destroy the journey's key (a journey that had none gets an erased row, so none is made later)."""
+        self._cache.pop(journey_id, None)
+        at = now_text()
+        async with write_tx(self._engine) as conn:
+            insert = upsert_insert(conn)(journey_keys).values(
+                journey_id=journey_id, kek_id="", wrapped=None, created_at=at, erased_at=at
+            )
+            await conn.execute(insert.on_conflict_do_nothing())
+            await conn.execute(
+                update(journey_keys)
+                .where(journey_keys.c.journey_id == journey_id, journey_keys.c.erased_at.is_(None))
+                .values(wrapped=None, kek_id="", erased_at=at)
+            )
+
+    # ---- sealing ---------------------------------------------------------------
+
+    async def seal(self, journey_id: str, data: Any) -> Any:
+        """`data` with its personal values (`domain.pii.SEALED_KEYS`) sealed under the journey's key.
+        An erased journey's new values are not kept at all (`ERASED`)."""
+        try:
+            key = await self.key(journey_id, create=True)
+        except JourneyErased:
+            return seal_values(data, lambda value: None)
+        assert key is not None
+        return seal_values(data, lambda value: seal_with(key, journey_id, value))
+
+    async def open(self, journey_id: str, data: Any) -> Any:
+        """`data` with its sealed values opened; those of an erased journey become `domain.pii.erased`
+        placeholders. ValueError for a sealed value that does not open."""
+        try:
+            key = await self.key(journey_id)
+        except JourneyErased:
+            key = None
+        return open_values(data, (lambda sealed: open_with(key, journey_id, sealed)) if key is not None else None)
+
+    async def open_documents(self, journey_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Stored event documents (of the journey or one of its cases) with their `data` opened, for
+        folding; hashes stay those of the sealed documents. A value that does not open (altered
+        ciphertext) leaves its event without data, so a fold reports the stream broken there."""
+        out = []
+        for document in documents:
+            try:
+                data = await self.open(journey_id, document["data"])
+            except ValueError:
+                data = None
+            out.append({**document, "data": data})
+        return out
