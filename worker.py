@@ -44,13 +44,14 @@ SANDBOX = SandboxedWorkflowRunner(
 def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient) -> list:
     """Every activity the workflows call, bound to this process's engine and HTTP client."""
     vault = PiiVault(engine, settings.pii_key)
+    keys = JourneyKeys(engine, codec_for(settings).keyring)
     checkpoints = CheckpointActivities(CheckpointStore(engine), keyring_for(settings))
     event_store = EventStoreActivities(
         EventStore(engine),
         JourneyReadModel(engine),
         CaseReadModel(engine),
         checkpoints=checkpoints,
-        keys=JourneyKeys(engine, codec_for(settings).keyring),
+        keys=keys,
     )
     job_orders = JobOrderActivities(ReferenceData(engine))
     dukcapil = DukcapilActivities(http, vault.get)
@@ -69,7 +70,7 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         bpjs.file_death_claim,
         notify.send_sms,
         notify.post_channel,
-        ArchiveActivities(HistoryArchive(engine), settings.task_queue).archive_closed_runs,
+        ArchiveActivities(HistoryArchive(engine, keys), settings.task_queue).archive_closed_runs,
         checkpoints.sign_checkpoints,
     ]
 

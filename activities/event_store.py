@@ -87,19 +87,11 @@ class EventStoreActivities:
         return result
 
     async def _sealed(self, input: AppendEvents) -> list[NewEvent]:
-        """The events with their personal values sealed under their journey's key (docs/privacy.md); a
-        case's under its journey's. Without keys (older wiring) they are stored as given."""
+        """The events with their personal values sealed under their stream's key (docs/privacy.md).
+        Without keys (older wiring) they are stored as given."""
         if self._keys is None:
             return input.events
-        subject = input.stream_id
-        if input.case_projection is not None:
-            subject = input.case_projection.journey_id
-        elif not subject.startswith("j_"):
-            case = await self._cases.get(subject) if self._cases is not None else None
-            if case is None:
-                raise ApplicationError(f"no journey known for stream {subject}", type="STREAM_SUBJECT_UNKNOWN")
-            subject = case["journey_id"]
-        return [e.model_copy(update={"data": await self._keys.seal(subject, e.data)}) for e in input.events]
+        return [e.model_copy(update={"data": await self._keys.seal(input.stream_id, e.data)}) for e in input.events]
 
     async def _sign(self, stream_id: str) -> None:
         try:

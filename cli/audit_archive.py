@@ -13,14 +13,15 @@ def run(args: Any, settings: Settings) -> int:
     from activities.audit_sweep import resume_point, sweep_archive
     from store.archive import HistoryArchive
     from store.db import create_engine
-    from workflows.client import connect
+    from store.journey_keys import JourneyKeys
+    from workflows.client import codec_for, connect
 
     console = Console()
 
     async def sweep():
         engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
         try:
-            archive = HistoryArchive(engine)
+            archive = HistoryArchive(engine, JourneyKeys(engine, codec_for(settings).keyring))
             since = None if args.all else (args.since or await resume_point(archive))
             console.print(f"archiving closed runs {'since ' + since if since else '(all Temporal holds)'}")
             client = await connect(settings)

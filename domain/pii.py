@@ -176,3 +176,19 @@ def open_with(key: bytes, journey_id: str, sealed: dict[str, str]) -> Any:
     except Exception as exc:
         raise ValueError("a sealed value does not open under this journey's key") from exc
     return json.loads(clear)
+
+
+def erased_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A journey or case document once its journey is erased: every sealed-key value (the masked name
+    too) replaced by its erased placeholder, and `personal_data: erased`."""
+    return {**_walk(document, lambda key, value: erased(key)), "personal_data": "erased"}
+
+
+def same_document(folded: dict[str, Any], document: dict[str, Any]) -> bool:
+    """A fold's view against a stored document of it: against a read model's masked (or erased) copy,
+    masked (or erased) alike; else exactly."""
+    if document.get("personal_data") == "masked":
+        return masked_document(folded) == document
+    if document.get("personal_data") == "erased":
+        return erased_document(folded) == document
+    return folded == document

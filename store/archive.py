@@ -2,7 +2,10 @@
 
 Temporal deletes a closed run when its namespace's retention ends; the auditor still has to replay it.
 Each row holds one run's `History` protobuf exactly as Temporal served it (payloads still encoded by
-the data converter), compressed, with its SHA-256, so a row altered later is detected when read.
+the data converter), compressed, with its SHA-256, so a row altered later is detected when read. The
+compressed history of a journey's or a case's workflow is sealed under that stream's key
+(`store.journey_keys`), so erasing the journey shreds its archived histories too: they then read as
+`erased`, neither intact nor altered.
 """
 
 import hashlib
@@ -16,6 +19,7 @@ from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 
 from store.db import upsert_insert, write_tx
+from store.journey_keys import SEALED_BYTES, JourneyErased, JourneyKeys
 from store.tables import workflow_histories
 from store.timefmt import now_text
 
@@ -37,6 +41,8 @@ class ArchivedRun:
     history_sha256: str
     intact: bool
     history: WorkflowHistory | None
+    # Its stream's key was destroyed (the journey was erased): the history is gone, by design.
+    erased: bool = False
 
     @property
     def final(self) -> bool:
@@ -48,15 +54,26 @@ def history_bytes(history: WorkflowHistory) -> bytes:
     return History(events=history.events).SerializeToString(deterministic=True)
 
 
+def _sealable(workflow_id: str) -> bool:
+    return workflow_id.startswith(("j_", "c_"))
+
+
 class HistoryArchive:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """`keys` seals the histories of journeys and cases under their stream's key; without it (older
+    wiring, the tests of the archive alone) they are stored compressed only, and read either way."""
+
+    def __init__(self, engine: AsyncEngine, keys: JourneyKeys | None = None) -> None:
         self._engine = engine
+        self._keys = keys
 
     async def add(
         self, history: WorkflowHistory, *, run_id: str, workflow_type: str, status: str, closed_at: str
     ) -> bool:
         """Archive one closed run; False when it was archived already (idempotent by workflow and run)."""
         raw = history_bytes(history)
+        blob = zlib.compress(raw, 6)
+        if self._keys is not None and _sealable(history.workflow_id):
+            blob = await self._keys.seal_bytes(history.workflow_id, blob)
         row = {
             "workflow_id": history.workflow_id,
             "run_id": run_id,
@@ -65,7 +82,7 @@ class HistoryArchive:
             "closed_at": closed_at,
             "event_count": len(history.events),
             "history_sha256": hashlib.sha256(raw).hexdigest(),
-            "history": zlib.compress(raw, 6),
+            "history": blob,
             "archived_at": now_text(),
         }
         async with write_tx(self._engine) as conn:
@@ -97,18 +114,24 @@ class HistoryArchive:
             .order_by(workflow_histories.c.closed_at, workflow_histories.c.run_id)
         )
         async with self._engine.connect() as conn:
-            return [_read(row) for row in await conn.execute(query)]
+            rows = list(await conn.execute(query))
+        return [await self._read(row) for row in rows]
+
+    async def _read(self, row) -> ArchivedRun:
+        blob = row.history
+        if blob.startswith(SEALED_BYTES):
+            try:
+                if self._keys is None:
+                    raise ValueError("no keys to open a sealed history")
+                blob = await self._keys.open_bytes(row.workflow_id, blob)
+            except JourneyErased:
+                return _run(row, intact=False, history=None, erased=True)
+            except ValueError:
+                return _run(row, intact=False, history=None)
+        return _read(row, blob)
 
 
-def _read(row) -> ArchivedRun:
-    history: WorkflowHistory | None = None
-    try:
-        raw = zlib.decompress(row.history)
-        intact = hashlib.sha256(raw).hexdigest() == row.history_sha256
-        if intact:
-            history = WorkflowHistory(row.workflow_id, list(History.FromString(raw).events))
-    except (zlib.error, DecodeError, ValueError, TypeError):
-        intact = False
+def _run(row, **outcome) -> ArchivedRun:
     return ArchivedRun(
         workflow_id=row.workflow_id,
         run_id=row.run_id,
@@ -117,6 +140,17 @@ def _read(row) -> ArchivedRun:
         closed_at=row.closed_at,
         event_count=row.event_count,
         history_sha256=row.history_sha256,
-        intact=intact,
-        history=history,
+        **outcome,
     )
+
+
+def _read(row, blob: bytes) -> ArchivedRun:
+    history: WorkflowHistory | None = None
+    try:
+        raw = zlib.decompress(blob)
+        intact = hashlib.sha256(raw).hexdigest() == row.history_sha256
+        if intact:
+            history = WorkflowHistory(row.workflow_id, list(History.FromString(raw).events))
+    except (zlib.error, DecodeError, ValueError, TypeError):
+        intact = False
+    return _run(row, intact=intact, history=history)

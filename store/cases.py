@@ -18,6 +18,7 @@ from domain.contracts import CaseProjection
 from domain.pii import masked_document
 from store.db import concurrent_reads, upsert_insert, within
 from store.pagination import decode_cursor, page, page_reader
+from store.read_model import erase_documents
 from store.tables import cases
 from store.timefmt import format_time
 
@@ -108,6 +109,10 @@ class CaseReadModel:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(*_ROW).where(cases.c.case_id == case_id))).first()
         return _with_overdue(row, _now_text(now)) if row else None
+
+    async def mark_erased(self, case_ids: list[str]) -> None:
+        """Rewrite the cases' documents with their personal values erased (their journey was)."""
+        await erase_documents(self._engine, cases.c.case_id, case_ids)
 
     async def ids_by_journey(self, journey_ids: list[str], per_journey: int) -> dict[str, list[str]]:
         """journey id -> its first `per_journey` case ids in case id order (the case list's order), for

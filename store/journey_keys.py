@@ -1,20 +1,21 @@
-"""Per-journey data keys (docs/privacy.md): envelope encryption of the personal values the engine's
+"""Per-stream data keys (docs/privacy.md): envelope encryption of the personal values the engine's
 database keeps, and their erasure by crypto-shredding.
 
-Each journey has its own random AES-256 key, created with its first sealed value. The key is stored
-wrapped (AES-256-GCM) under the active key of the data keyring (`store.data_keys`), with the journey id
-as associated data, in `journey_keys`. A personal value is stored as `{"$sealed": base64(nonce +
-ciphertext)}` of its JSON under the journey's key, again bound to the journey id: ciphertext moved to
-another journey does not open. A protection case's values are sealed under its journey's key, so one
-erasure covers both.
+Each stream (a journey, `j_...`, or a protection case, `c_...`) has its own random AES-256 key, made
+with its first sealed value. The key is stored wrapped (AES-256-GCM) under the active key of the data
+keyring (`store.data_keys`), with the stream id as associated data, in `journey_keys`. A personal value
+is stored as `{"$sealed": base64(nonce + ciphertext)}` of its JSON under the stream's key, again bound
+to the stream id: ciphertext moved to another stream does not open (`domain.pii.seal_with`). Archived
+workflow histories are sealed whole under their workflow's key (`seal_bytes`).
 
-Erasing a journey drops its wrapped key and keeps the row with `erased_at`: every value sealed under it
-is unreadable from then on (and says so: `ERASED`), while the ciphertext, and the hash chains that
-cover it, stay as they were.
+Erasing a stream drops its wrapped key and keeps the row with `erased_at`: every value sealed under it
+is unreadable from then on (and says so: `JourneyErased`, placeholders), while the ciphertext, and the
+hash chains that cover it, stay as they were.
 """
 
 import base64
 import os
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -29,10 +30,14 @@ from store.tables import journey_keys
 from store.timefmt import now_text
 
 _CACHED_KEYS = 10_000
+# How long a process keeps an unwrapped key: an erasure in another process takes effect here within it.
+CACHE_SECONDS = 30.0
+# What starts a blob sealed by `seal_bytes` (zlib output never starts with it).
+SEALED_BYTES = b"PMIS1"
 
 
 class JourneyErased(Exception):
-    """The journey's key was destroyed: its personal values are gone."""
+    """The stream's key was destroyed: its personal values are gone."""
 
 
 class JourneyKeys:
@@ -41,7 +46,7 @@ class JourneyKeys:
     def __init__(self, engine: AsyncEngine, keyring: DataKeyringFile) -> None:
         self._engine = engine
         self._keyring = keyring
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     def _wrap(self, journey_id: str, key: bytes) -> tuple[str, str]:
         kek = self._keyring.load().active
@@ -54,7 +59,7 @@ class JourneyKeys:
         return AESGCM(self._keyring.key(kek_id)).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], journey_aad(journey_id))
 
     def _remember(self, journey_id: str, key: bytes) -> bytes:
-        self._cache[journey_id] = key
+        self._cache[journey_id] = (time.monotonic() + CACHE_SECONDS, key)
         self._cache.move_to_end(journey_id)
         while len(self._cache) > _CACHED_KEYS:
             self._cache.popitem(last=False)
@@ -66,10 +71,11 @@ class JourneyKeys:
             return (await conn.execute(query)).first()
 
     async def key(self, journey_id: str, *, create: bool = False) -> bytes | None:
-        """The journey's key (made now when `create` and it has none); None when it has none;
+        """The stream's key (made now when `create` and it has none); None when it has none;
         `JourneyErased` when it was erased."""
-        if journey_id in self._cache:
-            return self._cache[journey_id]
+        cached = self._cache.get(journey_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         row = await self._row(journey_id)
         if row is None and create:
             kek_id, wrapped = self._wrap(journey_id, os.urandom(KEY_BYTES))
@@ -90,7 +96,7 @@ class JourneyKeys:
         return row is not None and row.erased_at is not None
 
     async def erase(self, journey_id: str) -> None:
-        """Destroy the journey's key (a journey that had none gets an erased row, so none is made later)."""
+        """Destroy the stream's key (a stream that had none gets an erased row, so none is made later)."""
         self._cache.pop(journey_id, None)
         at = now_text()
         async with write_tx(self._engine) as conn:
@@ -107,8 +113,8 @@ class JourneyKeys:
     # ---- sealing ---------------------------------------------------------------
 
     async def seal(self, journey_id: str, data: Any) -> Any:
-        """`data` with its personal values (`domain.pii.SEALED_KEYS`) sealed under the journey's key.
-        An erased journey's new values are not kept at all (`ERASED`)."""
+        """`data` with its personal values (`domain.pii.SEALED_KEYS`) sealed under the stream's key.
+        An erased stream's new values are not kept at all (placeholders)."""
         try:
             key = await self.key(journey_id, create=True)
         except JourneyErased:
@@ -124,6 +130,27 @@ class JourneyKeys:
         except JourneyErased:
             key = None
         return open_values(data, (lambda sealed: open_with(key, journey_id, sealed)) if key is not None else None)
+
+    async def seal_bytes(self, stream_id: str, data: bytes) -> bytes:
+        """`data` sealed under the stream's key: `SEALED_BYTES`, a nonce, the ciphertext."""
+        key = await self.key(stream_id, create=True)
+        assert key is not None
+        nonce = os.urandom(NONCE_BYTES)
+        return SEALED_BYTES + nonce + AESGCM(key).encrypt(nonce, data, journey_aad(stream_id))
+
+    async def open_bytes(self, stream_id: str, blob: bytes) -> bytes:
+        """What `seal_bytes` sealed (a blob without its prefix is returned as it is: written before
+        sealing). `JourneyErased` once erased; ValueError when it does not open."""
+        if not blob.startswith(SEALED_BYTES):
+            return blob
+        key = await self.key(stream_id)
+        if key is None:
+            raise ValueError(f"no key for {stream_id}")
+        raw = blob[len(SEALED_BYTES) :]
+        try:
+            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], journey_aad(stream_id))
+        except Exception as exc:
+            raise ValueError("a sealed blob does not open under its stream's key") from exc
 
     async def open_documents(self, journey_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Stored event documents (of the journey or one of its cases) with their `data` opened, for

@@ -75,6 +75,11 @@ class PiiVault:
             ).first()
         return self._decrypt(row.ciphertext) if row else None
 
+    async def delete(self, journey_id: str) -> None:
+        """Forget the journey's worker (erasure): the clear identifiers and the NIK's hash go."""
+        async with write_tx(self._engine) as conn:
+            await conn.execute(worker_pii.delete().where(worker_pii.c.journey_id == journey_id))
+
     async def journeys_of(self, nik_hash: str) -> list[str]:
         """The ids of every journey whose worker has this NIK hash, ended ones too."""
         query = select(worker_pii.c.journey_id).where(worker_pii.c.nik_hash == nik_hash)

@@ -5,17 +5,27 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, delete, exists, select
+from sqlalchemy import Text, cast, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import JourneyProjection
-from domain.pii import masked_document
-from store.db import concurrent_reads, upsert_insert, within
+from domain.pii import erased_document, masked_document
+from store.db import concurrent_reads, upsert_insert, within, write_tx
 from store.pagination import decode_cursor, page, page_reader
 from store.tables import active_journeys, journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
 
 _COLUMN_FILTERS = ("status", "phase", "scheme", "province_code", "destination_country", "p3mi_id")
+
+
+async def erase_documents(engine: AsyncEngine, key: Any, ids: list[str]) -> None:
+    """Rewrite the documents of the rows `key in ids` (a read model's id column) with their personal
+    values erased, in one transaction."""
+    table = key.table
+    async with write_tx(engine) as conn:
+        rows = (await conn.execute(select(key, table.c.document).where(key.in_(ids)))).all() if ids else []
+        for row_id, document in rows:
+            await conn.execute(update(table).where(key == row_id).values(document=erased_document(document)))
 
 
 class JourneyFilters(BaseModel):
@@ -104,6 +114,10 @@ class JourneyReadModel:
             # NIK until its workflow closes (`api.services.journeys` frees a claim left by a closed one).
             if projection.status == "ended" and projection.outcome != "medically_unfit":
                 await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == jid))
+
+    async def mark_erased(self, journey_id: str) -> None:
+        """Rewrite the stored document with its personal values erased (`domain.pii.erased_document`)."""
+        await erase_documents(self._engine, journeys.c.journey_id, [journey_id])
 
     async def get(self, journey_id: str) -> dict | None:
         """The journey document last stored, or None."""

@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentUser, ServicesDep
+from api.deps import Admin, CurrentUser, ServicesDep
 from api.schemas import MAX_INT32, RecentInstant
-from api.services import audit
+from api.services import audit, erasure
 from domain.audit_signing import canonical_bytes
 
 router = APIRouter(prefix="/v1/journeys", tags=["audit"])
@@ -67,3 +67,17 @@ async def verify(journey_id: str, caller: CurrentUser, services: ServicesDep) ->
 async def export(journey_id: str, caller: CurrentUser, services: ServicesDep) -> Response:
     bundle = await audit.export(services, caller, journey_id)
     return Response(canonical_bytes(bundle), media_type="application/json")
+
+
+@router.post(
+    "/{journey_id}/erase",
+    summary="Erase an ended journey's personal data by destroying its keys; its chain still verifies (admin)",
+    responses={
+        **_ERRORS,
+        403: {"description": "FORBIDDEN (only admins)"},
+        409: {"description": "INVALID_TRANSITION (the journey has not ended); RULE_VIOLATION `workflows_still_open`"},
+        503: {"description": "UNAVAILABLE (Temporal or the database); ask again to finish the erasure"},
+    },
+)
+async def erase(journey_id: str, caller: Admin, services: ServicesDep) -> dict[str, Any]:
+    return await erasure.erase(services, caller, journey_id)

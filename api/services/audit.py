@@ -28,7 +28,7 @@ from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case_in_place
 from domain.contracts import NewEvent
 from domain.evolve import evolve_in_place, fold
-from domain.pii import masked_document
+from domain.pii import same_document
 from domain.state_copy import deep_copy
 from domain.view import journey_view
 from store.event_store import CorruptEvent
@@ -91,7 +91,8 @@ class Runs:
 async def _runs(services: Services, workflow_ids: list[str]) -> Runs:
     archived = await services.archive.runs_of(workflow_ids) if services.archive is not None else []
     by_run = {run.run_id: run.history for run in archived if run.intact}
-    broken = [{"workflow_id": r.workflow_id, "run_id": r.run_id} for r in archived if not r.intact]
+    # An erased journey's archived runs are gone by design, not altered: neither replayed nor broken.
+    broken = [{"workflow_id": r.workflow_id, "run_id": r.run_id} for r in archived if not r.intact and not r.erased]
     reached, last_ok = True, {r.run_id for r in archived if r.final}
     try:
         client = await services.temporal.client()
@@ -164,7 +165,12 @@ async def verify_journey(services: Services, journey_id: str, *, replay_historie
     live = await _live_state(services, journey_id)
     await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
     stored = await load_stored(services, journey_id, case_ids)
-    return judge(stored, live, _trusted_keys(services), replayed)
+    answer = judge(stored, live, _trusted_keys(services), replayed)
+    keys = getattr(services, "journey_keys", None)
+    if keys is not None and await keys.erased(journey_id):
+        # Its keys are destroyed: nothing of it can be replayed, and its personal fields read as erased.
+        answer["personal_data"] = "erased"
+    return answer
 
 
 @dataclass
@@ -220,23 +226,25 @@ async def load_stored(services: Services, journey_id: str, case_ids: list[str]) 
     return await opened_streams(services, stored)
 
 
-async def opened(services: Services, journey_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stored event documents with their sealed personal values opened under the journey's key (erased
+async def opened(services: Services, stream_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored event documents with their sealed personal values opened under the stream's key (erased
     ones as placeholders), for folding (`JourneyKeys.open_documents`)."""
     keys = getattr(services, "journey_keys", None)
-    return documents if keys is None else await keys.open_documents(journey_id, documents)
+    return documents if keys is None else await keys.open_documents(stream_id, documents)
 
 
 async def opened_streams(services: Services, stored: StoredStreams) -> StoredStreams:
-    """`opened` over every stream verify reads of one journey (its cases' values are under its key)."""
+    """`opened` over every stream verify reads of one journey, each under its own key."""
 
-    async def each(checked: tuple[int | None, list[dict[str, Any]]]) -> tuple[int | None, list[dict[str, Any]]]:
-        return checked[0], await opened(services, stored.journey_id, checked[1])
+    async def each(
+        stream_id: str, checked: tuple[int | None, list[dict[str, Any]]]
+    ) -> tuple[int | None, list[dict[str, Any]]]:
+        return checked[0], await opened(services, stream_id, checked[1])
 
     return replace(
         stored,
-        journey=await each(stored.journey),
-        cases={case_id: await each(checked) for case_id, checked in stored.cases.items()},
+        journey=await each(stored.journey_id, stored.journey),
+        cases={case_id: await each(case_id, checked) for case_id, checked in stored.cases.items()},
     )
 
 
@@ -262,7 +270,7 @@ def judge(
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
     broken_at, folded = _sound_stream(*stored.journey, evolve_in_place, until=version)
-    matches = folded is not None and live is not None and same_journey(journey_view(folded), live)
+    matches = folded is not None and live is not None and same_document(journey_view(folded), live)
     cases = []
     for case_id, checked in stored.cases.items():
         case_broken_at, _ = _sound_stream(*checked, evolve_case_in_place)
@@ -288,13 +296,6 @@ def judge(
     if replayed.archive_broken:
         answer["archive_broken"] = replayed.archive_broken
     return answer
-
-
-def same_journey(folded: dict[str, Any], live: dict[str, Any]) -> bool:
-    """The fold's view against the live state; against the read model's masked copy, masked alike."""
-    if live.get("personal_data") == "masked":
-        return masked_document(folded) == live
-    return folded == live
 
 
 def _checkpoint(checkpoint: dict[str, Any] | None, documents: list[dict[str, Any]], keys: dict[str, str]) -> str:
@@ -352,10 +353,10 @@ async def _caught_up(services: Services, journey_id: str, version: int) -> list[
     return documents
 
 
-async def _journey_key(services: Services, journey_id: str) -> dict[str, str] | None:
+async def _stream_key(services: Services, stream_id: str) -> dict[str, str] | None:
     keys = getattr(services, "journey_keys", None)
     try:
-        key = await keys.key(journey_id) if keys is not None else None
+        key = await keys.key(stream_id) if keys is not None else None
     except JourneyErased:
         key = None
     return {"algorithm": "AES-256-GCM", "key": base64.b64encode(key).decode("ascii")} if key else None
@@ -391,10 +392,10 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         "exported_at": now_text(),
         "journey_id": journey_id,
         "journey": live,
-        # As stored: personal values sealed, the hashes over the ciphertext. The journey's key opens them
-        # (null once erased), so the bundle's reader folds the events with nothing but the file.
+        # As stored: personal values sealed, the hashes over the ciphertext. Each stream's key opens its
+        # events (null once erased), so the bundle's reader folds them with nothing but the file.
         "events": await services.events.read_all(journey_id),
-        "journey_key": await _journey_key(services, journey_id),
+        "stream_keys": {s: await _stream_key(services, s) for s in streams},
         "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
         # Decrypted, so the bundle's reader replays them with no key: the bundle is a permitted read of
         # personal data (the journey in it is too).

@@ -55,6 +55,7 @@ def build_services(
 ) -> Services:
     """Wire the store's classes to one engine. Replays run in `replay_processes` child processes
     (`PMI_AUDIT_REPLAY_PROCESSES` unless given)."""
+    keys = JourneyKeys(engine, codec_for(settings).keyring)
     return Services(
         settings=settings,
         engine=engine,
@@ -67,10 +68,10 @@ def build_services(
         reference=ReferenceData(engine),
         idempotency=IdempotencyKeys(engine),
         cases=CaseReadModel(engine),
-        archive=HistoryArchive(engine),
+        archive=HistoryArchive(engine, keys),
         checkpoints=CheckpointStore(engine),
         access_log=AccessLog(engine),
-        journey_keys=JourneyKeys(engine, codec_for(settings).keyring),
+        journey_keys=keys,
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
         replays=ReplayPool(
             codec_for(settings),

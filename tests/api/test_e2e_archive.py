@@ -20,10 +20,12 @@ from activities.audit_sweep import sweep_archive
 from cli.main import main
 from config import get_settings
 from store.archive import HistoryArchive
+from store.journey_keys import JourneyKeys
 from store.read_model import JourneyReadModel
 from tests.api.stack import Stack, pmi_environment, stack_per_database
 from tests.api.test_e2e_audit import journey_with_history, settled_events
 from tests.polling import eventually
+from workflows.client import codec_for
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -114,10 +116,10 @@ async def test_a_journey_whose_closed_runs_temporal_deleted_still_replays_every_
     closed = [e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW]
     assert len(closed) >= 1
 
-    report = await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
+    report = await sweep_archive(stack.client, archive_of(stack), stack.settings.task_queue, since)
     archived = {name.split("/")[1] for name in report.archived_runs if name.startswith(jid + "/")}
     assert {e.run_id for e in closed} <= archived
-    again = await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
+    again = await sweep_archive(stack.client, archive_of(stack), stack.settings.task_queue, since)
     assert not any(name.startswith(jid + "/") for name in again.archived_runs)  # idempotent
 
     for execution in closed:
@@ -155,7 +157,7 @@ async def test_an_ended_journey_verifies_from_the_archive_and_the_store_once_tem
         return await JourneyReadModel(stack.engine).get(jid)
 
     await eventually(stored, lambda j: j and j["version"] == version, what="the read model caught up")
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
+    await sweep_archive(stack.client, archive_of(stack), stack.settings.task_queue, since)
     runs = await runs_of(stack, jid)
     for execution in runs:
         await delete_run(stack, jid, execution.run_id)
@@ -182,7 +184,7 @@ async def test_an_archived_history_altered_in_the_database_is_reported(archive_s
     stack = archive_stack
     since = a_minute_ago()
     jid, runs = await journey_with_closed_runs(stack)
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
+    await sweep_archive(stack.client, archive_of(stack), stack.settings.task_queue, since)
     victim = next(e for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW)
     await rewrite_archived_history(stack, jid, victim.run_id)
     await delete_run(stack, jid, victim.run_id)
@@ -221,7 +223,7 @@ async def test_the_archived_rows_cannot_be_changed_or_deleted(archive_stack: Sta
     stack = archive_stack
     since = a_minute_ago()
     jid, _ = await journey_with_closed_runs(stack)
-    await sweep_archive(stack.client, HistoryArchive(stack.engine), stack.settings.task_queue, since)
+    await sweep_archive(stack.client, archive_of(stack), stack.settings.task_queue, since)
     for statement in ("UPDATE workflow_histories SET status = 'x'", "DELETE FROM workflow_histories"):
         with pytest.raises(Exception, match="append-only"):
             async with stack.engine.begin() as conn:
@@ -252,7 +254,7 @@ async def test_the_scheduled_sweep_archives_closed_runs_and_signs_the_heads_that
         await handle.delete()
     assert result["archive"]["failed"] == 0 and result["checkpoints"]["signed"] >= 1
     closed = {e.run_id for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW}
-    archived = {r.run_id for r in await HistoryArchive(stack.engine).runs_of([jid])}
+    archived = {r.run_id for r in await archive_of(stack).runs_of([jid])}
     assert closed <= archived
     checkpoint = await CheckpointStore(stack.engine).latest(jid)
     assert checkpoint is not None and checkpoint["seq"] >= 1
@@ -269,7 +271,12 @@ async def test_pmi_audit_archive_copies_the_closed_runs_and_reports_them(archive
     finally:
         get_settings.cache_clear()
     closed = [e.run_id for e in runs if e.status == WorkflowExecutionStatus.CONTINUED_AS_NEW]
-    archived = {r.run_id for r in await HistoryArchive(stack.engine).runs_of([jid])}
+    archived = {r.run_id for r in await archive_of(stack).runs_of([jid])}
     assert set(closed) <= archived
     out = capsys.readouterr().out
     assert "runs archived" in out
+
+
+def archive_of(stack: Stack) -> HistoryArchive:
+    """The archive as the engine reads it: journeys' and cases' histories sealed under their keys."""
+    return HistoryArchive(stack.engine, JourneyKeys(stack.engine, codec_for(stack.settings).keyring))

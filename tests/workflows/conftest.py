@@ -14,7 +14,6 @@ from config import Settings
 from simulator.app import create_app
 from simulator.config import SimulatorConfig
 from simulator.server import serve_in_background
-from store.cases import CaseReadModel
 from store.db import create_engine
 from store.event_store import EventStore
 from store.journey_keys import JourneyKeys
@@ -27,20 +26,14 @@ TASK_QUEUE = "journeys-test"
 
 class OpenedEvents:
     """The event store as the tests read it: each stream's events with their sealed personal values
-    opened under the journey's key (a case's under its journey's), as the audit endpoints fold them."""
+    opened under the stream's key, as the audit endpoints fold them."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.store = EventStore(engine)
         self.keys = JourneyKeys(engine, codec_for(settings).keyring)
-        self.cases = CaseReadModel(engine)
 
     async def read_all(self, stream_id: str) -> list[dict]:
-        documents = await self.store.read_all(stream_id)
-        journey_id = stream_id
-        if not stream_id.startswith("j_"):
-            case = await self.cases.get(stream_id)
-            journey_id = case["journey_id"] if case else stream_id
-        return await self.keys.open_documents(journey_id, documents)
+        return await self.keys.open_documents(stream_id, await self.store.read_all(stream_id))
 
 
 @dataclass
