@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
-from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware
+from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference
 from api.services.container import build_services
 from api.services.temporal import TemporalGateway
@@ -59,4 +59,6 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CodecCorsMiddleware, origins=settings.codec_origins)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: every answer carries them, the body limit's and the request id's own included.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -141,3 +141,45 @@ class CodecCorsMiddleware:
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+# The HTML pages FastAPI serves (`/docs`, `/redoc`) load their scripts and styles from jsDelivr and start
+# them with an inline script; nothing else may run, frame them or be sent to another origin.
+DOCS_CSP = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net 'unsafe-inline'; "
+    "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
+    "font-src https://fonts.gstatic.com; img-src https://fastapi.tiangolo.com data:; worker-src blob:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """On every response: no MIME sniffing, no referrer, no framing; a Content-Security-Policy for the
+    API docs' HTML (a page that sets its own, like the codec session page, keeps it)."""
+
+    def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...] = ("/docs", "/redoc")) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope.get("path", "") in self.docs_paths
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                if docs and b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", DOCS_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
