@@ -1,6 +1,7 @@
-"""ASGI middleware: request ids bound into the log context, the 1 MiB body limit, the codec's CORS.
+"""ASGI middleware: request ids bound into the log context, the 1 MiB body limit and strict JSON, the
+codec's CORS, the security headers.
 
-Both are plain ASGI (not `BaseHTTPMiddleware`) so the log context set here is the
+All are plain ASGI (not `BaseHTTPMiddleware`) so the log context set here is the
 one the route and the error handlers run in.
 """
 
@@ -13,7 +14,10 @@ import structlog
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import strict_json
+
 MAX_BODY_BYTES = 1024 * 1024
+INTEGRATIONS = "/v1/integrations/"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = structlog.get_logger("api.access")
 
@@ -92,6 +96,15 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        # Integrations are signed: their signature is checked before the body is read (API.md), and
+        # their route checks the JSON strictly itself, after it.
+        if body and not scope.get("path", "").startswith(INTEGRATIONS):
+            try:
+                strict_json.check(body)
+            except strict_json.StrictJsonError as exc:
+                error = {"code": "VALIDATION_ERROR", "message": str(exc), "fields": ["body"]}
+                await self._answer(send, 422, {"error": error})
+                return
         replayed = False
 
         async def replay() -> Message:
@@ -104,13 +117,16 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps(
-            {"error": {"code": "PAYLOAD_TOO_LARGE", "message": f"The body exceeds {self.max_bytes} bytes"}}
-        ).encode()
+        message = f"The body exceeds {self.max_bytes} bytes"
+        await self._answer(send, 413, {"error": {"code": "PAYLOAD_TOO_LARGE", "message": message}})
+
+    @staticmethod
+    async def _answer(send: Send, status: int, document: dict) -> None:
+        body = json.dumps(document).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -9,6 +9,7 @@ import structlog
 from pydantic import ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import strict_json
 from api.errors import ApiError, invalid, not_found, validation_error
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.container import Services
@@ -25,6 +26,10 @@ log = structlog.get_logger(__name__)
 
 
 def _parse(source: str, raw: bytes) -> IntegrationEventIn:
+    try:
+        strict_json.check(raw)
+    except strict_json.StrictJsonError as exc:
+        raise invalid(["body"], str(exc)) from exc
     try:
         event = IntegrationEventIn.model_validate_json(raw)
     except ValidationError as exc:
