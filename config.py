@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0)
     # A whole workflow update, from sending it to its result (no worker answering: 503 after this).
     temporal_update_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Rate limits (api.rate_limits), in the `limits` notation: failed authentications one client address
+    # may make before it is refused (429) for the rest of the window, and signed events one integration
+    # source may deliver; and where the counters are kept (`memory://`: this process; e.g. `redis://`).
+    auth_failure_rate: str = "30/minute"
+    integration_rate: str = "600/minute"
+    rate_limit_storage: str = "memory://"
     # Retry-After of a 503.
     retry_after_seconds: int = Field(default=2, ge=1)
     # Concurrent requests with one Idempotency-Key wait this long for the first one's answer (then 409
@@ -107,6 +113,17 @@ class Settings(BaseSettings):
         if any(hours < 0 for hours in v.values()):
             raise ValueError("first-response hours cannot be negative (0: due at once)")
         return {**defaults, **v}
+
+    @field_validator("auth_failure_rate", "integration_rate", mode="after")
+    @classmethod
+    def _is_a_rate(cls, v: str) -> str:
+        import limits
+
+        try:
+            limits.parse(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a rate such as '30/minute'") from None
+        return v
 
     @field_validator("follow_up_months", mode="before")
     @classmethod

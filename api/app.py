@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, rate_limits
 from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference
 from api.services.container import build_services
@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limits = rate_limits.RateLimits(settings)
     errors.install(app)
+    rate_limits.install(app)
     for module in (health, journeys, audit, audit_record, cases, integrations, reference, codec):
         app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer.

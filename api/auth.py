@@ -10,6 +10,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api import rate_limits
 from api.errors import ApiError, forbidden, not_found
 from domain.contracts import Actor
 
@@ -111,11 +112,24 @@ def decode_token(token: str, secret: str) -> Caller:
     return Caller(sub=sub, role=role, region=region)
 
 
+async def authenticate(request: Request, token: str | None, missing: str = "A bearer token is required") -> Caller:
+    """The caller `token` proves, or 401; 429 for an address that failed too often (api.rate_limits), and
+    every 401 counts as one more failure of that address."""
+    limits, address = rate_limits.of(request), rate_limits.client_address(request)
+    await limits.check_address(address)
+    try:
+        if not token:
+            raise _unauthenticated(missing)
+        return decode_token(token, request.app.state.settings.jwt_secret)
+    except ApiError:
+        await limits.failed_authentication(address)
+        raise
+
+
 async def current_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Caller:
     """Dependency: the caller of a `/v1` endpoint, or 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise _unauthenticated("A bearer token is required")
-    return decode_token(credentials.credentials, request.app.state.settings.jwt_secret)
+    bearer = credentials is not None and credentials.scheme.lower() == "bearer"
+    return await authenticate(request, credentials.credentials if bearer else None)
 
 
 def require_roles(*roles: str):

@@ -2,14 +2,25 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
 
+from api import rate_limits
 from api.deps import ServicesDep
 from api.schemas.integrations import IntegrationAnswer, IntegrationEventIn
 from api.services import integrations
+from domain import signatures
 
 router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
+# The signature is these endpoints' authentication, so the document declares it as their security scheme.
+_SIGNATURE = APIKeyHeader(
+    name=signatures.HEADER,
+    scheme_name="WebhookSignature",
+    description='`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; the source\'s secret '
+    "comes from PMI_WEBHOOK_SECRETS, and several `v1=` may be given (rotation)",
+    auto_error=False,
+)
 
 
 @router.post(
@@ -36,6 +47,7 @@ router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
             "model": IntegrationAnswer,
         },
         401: {"description": "BAD_SIGNATURE (checked before the body is parsed)"},
+        429: {"description": "RATE_LIMITED: this source is over its rate, or this address failed too often"},
         404: {"description": "NOT_FOUND: unknown source, or no journey matches"},
         422: {"description": "VALIDATION_ERROR: malformed body, unknown type, or type not sent by this source"},
     },
@@ -44,9 +56,10 @@ async def receive_event(
     source: str,
     request: Request,
     services: ServicesDep,
-    signature: Annotated[str | None, Header(alias="X-PMI-Signature")] = None,
+    signature: Annotated[str | None, Security(_SIGNATURE)] = None,
 ) -> JSONResponse:
     # The raw bytes are what was signed: read them before anything parses the body.
     raw = await request.body()
-    status, answer = await integrations.receive_event(services, source, raw, signature)
+    limits, address = rate_limits.of(request), rate_limits.client_address(request)
+    status, answer = await integrations.receive_event(services, source, raw, signature, limits, address)
     return JSONResponse(answer, status_code=status)

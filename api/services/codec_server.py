@@ -17,8 +17,8 @@ import structlog
 from fastapi import Request
 from temporalio.api.common.v1 import Payload
 
-from api.auth import AUDITORS, Caller, decode_token
-from api.errors import ApiError, forbidden, invalid
+from api.auth import AUDITORS, Caller, authenticate
+from api.errors import forbidden, invalid
 from api.services import access
 from api.services.container import Services
 from workflows.client import codec_for
@@ -29,16 +29,14 @@ COOKIE = "pmi_codec_session"
 COOKIE_PATH = "/codec"
 
 
-def caller_of(request: Request) -> Caller:
+async def caller_of(request: Request) -> Caller:
     """The bearer token's caller, else the session cookie's; 401 without either, 403 for a role that
     may not decode."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not (scheme.lower() == "bearer" and token.strip()):
         token = request.cookies.get(COOKIE, "")
-    if not token.strip():
-        raise ApiError(401, "UNAUTHENTICATED", "A bearer token or a codec session is required")
-    caller = decode_token(token.strip(), request.app.state.settings.jwt_secret)
+    caller = await authenticate(request, token.strip(), "A bearer token or a codec session is required")
     if caller.role not in AUDITORS:
         raise forbidden(f"Decoding payloads needs one of the roles: {', '.join(AUDITORS)}")
     return caller

@@ -11,6 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import strict_json
 from api.errors import ApiError, invalid, not_found, validation_error
+from api.rate_limits import RateLimits
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.container import Services
 from api.services.journey_access import JOURNEY_ID, stale_claim
@@ -83,10 +84,14 @@ async def _resolve(services: Services, event: IntegrationEventIn) -> str:
     return journey_id
 
 
-async def receive_event(services: Services, source: str, raw: bytes, signature: str | None) -> tuple[int, dict]:
-    """(HTTP status, answer) for one webhook delivery."""
+async def receive_event(
+    services: Services, source: str, raw: bytes, signature: str | None, limits: RateLimits, address: str
+) -> tuple[int, dict]:
+    """(HTTP status, answer) for one webhook delivery from the client at `address`. A bad signature counts
+    as a failed authentication of that address; a good one, as one request of the source (api.rate_limits)."""
     if source not in SOURCES:
         raise not_found("Unknown integration source")
+    await limits.check_address(address)
     settings = services.settings
     ok = signatures.verify(
         signature,
@@ -96,7 +101,9 @@ async def receive_event(services: Services, source: str, raw: bytes, signature: 
         tolerance_seconds=settings.webhook_tolerance_seconds,
     )
     if not ok:
+        await limits.failed_authentication(address)
         raise ApiError(401, "BAD_SIGNATURE", "Missing, stale or invalid X-PMI-Signature")
+    await limits.integration_request(source)
     known = await _known(services, source, raw)
     if known is not None:
         return known

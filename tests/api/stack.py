@@ -124,6 +124,9 @@ async def running_stack(
         "log_level": "WARNING",
         # Follow-ups due at once after return, so a journey can complete on a real clock.
         "follow_up_months": [0],
+        # Every test of the session calls from 127.0.0.1, and some send bad tokens on purpose (schemathesis
+        # many): the failed-authentication limit is for one caller, tested in test_rate_limits.py.
+        "auth_failure_rate": "100000/minute",
     }
     settings = Settings(**{**defaults, **(settings_overrides or {})})
     seed_engine = create_engine(db_url)
