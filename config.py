@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.policy import Policy
 
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # refused in production  # nosec B105
 DEV_WEBHOOK_SECRETS = ",".join(
     f"{s}=dev-{s}-secret" for s in ("dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline")
 )

@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _exec_module(module: str, *extra: str) -> int:
     # Replacing this process keeps signals and exit codes exactly those of the part itself.
-    os.execv(sys.executable, [sys.executable, "-m", module, *extra])
+    os.execv(sys.executable, [sys.executable, "-m", module, *extra])  # our own interpreter and module  # nosec B606
     return 0  # not reached
 
 

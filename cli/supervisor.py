@@ -7,7 +7,7 @@ the worker, the worker before Temporal) instead of all of them at once.
 
 import os
 import signal
-import subprocess
+import subprocess  # it starts the engine's own parts, argv lists, no shell  # nosec B404
 import sys
 import time
 from collections.abc import Callable
@@ -90,7 +90,7 @@ class Supervisor:
             spec.log_file.parent.mkdir(parents=True, exist_ok=True)
             out = child._log_handle or open(spec.log_file, "ab")  # noqa: SIM115 - kept open for the child's life
             child._log_handle = out
-        child.proc = subprocess.Popen(
+        child.proc = subprocess.Popen(  # argv built by pmi itself  # nosec B603
             spec.argv,
             env=spec.env,
             cwd=spec.cwd,

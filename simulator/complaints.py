@@ -36,7 +36,8 @@ CASE_TYPE_WEIGHTS: dict[str, int] = {
     "violence": 4,
     "detention": 3,
 }
-assert set(CASE_TYPE_WEIGHTS) == set(get_args(CaseType)), "every case type needs a weight"
+if set(CASE_TYPE_WEIGHTS) != set(get_args(CaseType)):
+    raise RuntimeError("every case type needs a weight")
 
 # What a caller or an embassy officer typically reports; no personal data.
 DESCRIPTIONS: dict[str, str] = {

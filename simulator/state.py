@@ -46,7 +46,7 @@ class Simulator:
         self.webhook_delay_seconds = config.webhook_delay_seconds
         self.ledger = Ledger(max_calls=config.ledger_max_calls, max_keys=config.ledger_max_keys)
         self.sender = sender
-        self.rng = random.Random(config.seed)
+        self.rng = random.Random(config.seed)  # seeded simulation, not a secret  # nosec B311
         self.mismatch_niks = frozenset(config.mismatch_niks)
         # What the simulated messaging holds (one entry per effect, not per call); bounded like the ledger.
         self.channel_posts: deque[ChannelPost] = deque(maxlen=config.ledger_max_calls)

@@ -147,7 +147,8 @@ class CheckpointStore:
                 "key_id": keyring.key_id,
             }
             key_id, checkpoint["signature"] = keyring.sign(checkpoint_message(checkpoint))
-            assert key_id == checkpoint["key_id"]
+            if key_id != checkpoint["key_id"]:
+                raise RuntimeError("the keyring signed with another key than its active one")
             rows.append(checkpoint)
         if not rows:
             return 0

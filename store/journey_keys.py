@@ -119,7 +119,8 @@ class JourneyKeys:
             key = await self.key(journey_id, create=True)
         except JourneyErased:
             return seal_values(data, lambda value: None)
-        assert key is not None
+        if key is None:
+            raise RuntimeError(f"no data key could be made for {journey_id}")
         return seal_values(data, lambda value: seal_with(key, journey_id, value))
 
     async def open(self, journey_id: str, data: Any) -> Any:
@@ -134,7 +135,8 @@ class JourneyKeys:
     async def seal_bytes(self, stream_id: str, data: bytes) -> bytes:
         """`data` sealed under the stream's key: `SEALED_BYTES`, a nonce, the ciphertext."""
         key = await self.key(stream_id, create=True)
-        assert key is not None
+        if key is None:
+            raise RuntimeError(f"no data key could be made for {stream_id}")
         nonce = os.urandom(NONCE_BYTES)
         return SEALED_BYTES + nonce + AESGCM(key).encrypt(nonce, data, journey_aad(stream_id))
 

@@ -47,7 +47,8 @@ class ProtectionCaseWorkflow:
 
     @property
     def state(self) -> CaseState:
-        assert self._state is not None
+        if self._state is None:
+            raise RuntimeError("the state is read before the workflow made it")
         return self._state
 
     @workflow.run

@@ -159,7 +159,8 @@ class JourneyWorkflow:
 
     @property
     def state(self) -> JourneyState:
-        assert self._state is not None
+        if self._state is None:
+            raise RuntimeError("the state is read before the workflow made it")
         return self._state
 
     def _commit(self, emitted: list[Emitted]) -> None:
