@@ -23,6 +23,8 @@ JOURNEY_FIELDS = ("full_name", "birth_date", "evidence")
 PERSONAL_DATA_FIELDS = ("nik", "full_name", "birth_date", "phone", "family_phone", "passport_no")
 EXPORT_FIELDS = (*JOURNEY_FIELDS, "workflow_histories")
 CODEC_FIELDS = ("temporal_payloads",)
+# A case holds what people wrote (its description, notes, resolutions), which may name anyone.
+CASE_FIELDS = ("free_text",)
 
 
 def _request_id() -> str | None:

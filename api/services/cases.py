@@ -20,6 +20,7 @@ from ulid import ULID
 from api.auth import SUPERVISORS, Caller
 from api.errors import ApiError, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
+from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey
 from api.services.journeys import read_model_page, stream_page
@@ -125,11 +126,14 @@ async def open_case(
         case_id = opened[-1]
     log.info("case_opened", case_id=case_id, case_type=body.case_type, reported_via=body.reported_via)
     client = await services.temporal.client()
-    return _with_overdue(await _query_case(client.get_workflow_handle(case_id), wait_seconds=10.0))
+    case = await _query_case(client.get_workflow_handle(case_id), wait_seconds=10.0)
+    await access.record(services, caller, [journey_id], "case_open", access.CASE_FIELDS)
+    return _with_overdue(case)
 
 
 async def get_case(services: Services, caller: Caller, case_id: str) -> dict[str, Any]:
     case, _ = await _find_case(services, caller, case_id)
+    await access.record(services, caller, [case.get("journey_id")], "case", access.CASE_FIELDS)
     return _with_overdue(case)
 
 
@@ -167,6 +171,7 @@ async def case_action(
             raise ApiError(409, "INVALID_TRANSITION", "The case is closed", state="closed") from exc
         raise
     log.info("case_action", action=body.action, status=view.get("status"))
+    await access.record(services, caller, [case.get("journey_id")], "case_action", access.CASE_FIELDS)
     return _with_overdue(view)
 
 
@@ -182,4 +187,6 @@ async def list_case_events(
         case, _ = await _find_case(services, caller, case_id)
     if not caller.covers(case.get("province_code")):
         raise _case_not_found()
-    return await stream_page(services, case_id, limit, cursor)
+    page = await stream_page(services, case_id, limit, cursor)
+    await access.record(services, caller, [case.get("journey_id")], "case_events", access.CASE_FIELDS)
+    return page

@@ -185,3 +185,27 @@ async def test_the_web_ui_decodes_with_a_session_cookie_from_its_own_origin_only
         assert (await stack.api.post("/codec/decode", json=body)).status_code == 401
     finally:
         stack.api.cookies.clear()
+
+
+async def test_a_cases_free_text_is_read_on_the_record(stack: Stack):
+    """A case holds what people wrote (which may name anyone): opening, reading and acting on it, and
+    reading its events, are each in the access log with the case's journey."""
+    jid, _ = await _started(stack)
+    await stack.wait_for(jid, lambda j: j["version"] >= 1)
+    body = {"case_type": "unpaid_wages", "description": "Wages unpaid since March", "reported_via": "officer"}
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json=body, headers=stack.auth())
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    assert (await stack.api.get(f"/v1/cases/{case_id}", headers=stack.auth())).status_code == 200
+    action = {"action": "verify", "note": "called the worker"}
+    r = await stack.api.post(f"/v1/cases/{case_id}/actions", json=action, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    r = await eventually(
+        lambda: stack.api.get(f"/v1/cases/{case_id}/events", headers=stack.auth()),
+        lambda r: r.status_code == 200,
+    )
+    assert r.status_code == 200, r.text
+
+    entries = [e for e in await _access_log(stack, journey_id=jid) if e["sub"] == "officer-33"]
+    assert [e["through"] for e in entries][:4] == ["case_events", "case_action", "case", "case_open"]
+    assert all(e["fields"] == ["free_text"] for e in entries[:4])
