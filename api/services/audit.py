@@ -134,7 +134,7 @@ def _chains_complete(histories: list[WorkflowHistory], workflow_ids: list[str], 
     return True
 
 
-async def _case_documents(services: Services, journey_id: str) -> list[dict[str, Any]]:
+async def case_documents(services: Services, journey_id: str) -> list[dict[str, Any]]:
     cases = getattr(services, "cases", None)
     if cases is None:
         return []
@@ -156,7 +156,7 @@ async def verify_journey(services: Services, journey_id: str, *, replay_historie
     """`verify` without the caller's region check (the `pmi audit verify` bulk check runs it too).
     Without `replay_histories` Temporal is not asked at all: the replay is `skipped` and the fold is
     compared with the last state the read model holds."""
-    case_ids = [c["case_id"] for c in await _case_documents(services, journey_id)]
+    case_ids = [c["case_id"] for c in await case_documents(services, journey_id)]
     if not replay_histories:
         live = await services.read_model.get(journey_id)
         stored = await load_stored(services, journey_id, case_ids)
@@ -374,8 +374,8 @@ async def export(services: Services, caller: Caller, journey_id: str) -> dict[st
 
 async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
     """`export` without the caller's region check (`pmi audit export`)."""
-    case_documents = await _case_documents(services, journey_id)
-    case_ids = [c["case_id"] for c in case_documents]
+    cases = await case_documents(services, journey_id)
+    case_ids = [c["case_id"] for c in cases]
     runs = await _runs(services, [journey_id, *case_ids])
     live = await _live_state(services, journey_id)
     await _caught_up(services, journey_id, live.get("version", 0) if live else 0)
@@ -396,7 +396,7 @@ async def export_bundle(services: Services, journey_id: str) -> dict[str, Any]:
         # events (null once erased), so the bundle's reader folds them with nothing but the file.
         "events": await services.events.read_all(journey_id),
         "stream_keys": {s: await _stream_key(services, s) for s in streams},
-        "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in case_documents],
+        "cases": [{**case, "events": await services.events.read_all(case["case_id"])} for case in cases],
         # Decrypted, so the bundle's reader replays them with no key: the bundle is a permitted read of
         # personal data (the journey in it is too).
         "workflow_histories": [

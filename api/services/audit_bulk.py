@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 # a batch's events (some thousands of rows) stay small and the progress bar moves.
 BATCH_JOURNEYS = 250
 # The cases of one journey that verify checks: the first page `verify_journey` reads
-# (`api.services.audit._case_documents`).
+# (`api.services.audit.case_documents`).
 CASES_PER_JOURNEY = 500
 
 

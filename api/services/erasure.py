@@ -20,9 +20,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Caller
 from api.errors import ApiError
 from api.services import access
+from api.services.audit import case_documents
 from api.services.container import Services
 from api.services.journey_access import find_in_store
-from store.cases import CaseFilters
 from store.timefmt import now_text
 
 log = structlog.get_logger(__name__)
@@ -70,8 +70,7 @@ async def erase(services: Services, caller: Caller, journey_id: str) -> dict[str
     if journey is None or journey.get("status") != "ended":
         state = journey.get("status", "active") if journey else "active"
         raise ApiError(409, "INVALID_TRANSITION", "Only an ended journey can be erased", state=state)
-    cases, _ = await services.cases.list(CaseFilters(journey_id=journey_id), limit=500)
-    streams = [journey_id, *(c["case_id"] for c in cases)]
+    streams = [journey_id, *(c["case_id"] for c in await case_documents(services, journey_id))]
     client = await services.temporal.client()
     running = await _open_workflows(client, streams)
     if running:

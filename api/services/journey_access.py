@@ -81,7 +81,7 @@ class RetainedJourney:
         raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
 
 
-def _province(row: Any) -> str | None:
+def province_of(row: Any) -> str | None:
     return _get(row, "province_code") or _get(_get(row, "worker"), "province_code")
 
 
@@ -94,8 +94,8 @@ async def find_in_store(services: Services, caller: Caller, journey_id: str) -> 
     row = await services.read_model.get(journey_id)
     if row is None:
         return await find_journey(services, caller, journey_id)
-    caller.check_journey_region(_province(row))
-    return JourneyRef(journey_id, None, _province(row), _get(row, "scheme"))
+    caller.check_journey_region(province_of(row))
+    return JourneyRef(journey_id, None, province_of(row), _get(row, "scheme"))
 
 
 async def find_journey(services: Services, caller: Caller, journey_id: str) -> JourneyRef:
@@ -112,13 +112,13 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
         row = await services.read_model.get(journey_id)
         if row is None:
             raise not_found("Journey not found") from exc
-        caller.check_journey_region(_province(row))
-        return JourneyRef(journey_id, RetainedJourney(journey_id, row), _province(row), _get(row, "scheme"))  # type: ignore[arg-type]
+        caller.check_journey_region(province_of(row))
+        return JourneyRef(journey_id, RetainedJourney(journey_id, row), province_of(row), _get(row, "scheme"))  # type: ignore[arg-type]
     attrs = description.typed_search_attributes
     province, scheme = attrs.get(sa.PROVINCE), attrs.get(sa.JOURNEY_SCHEME)
     if province is None or scheme is None:
         row = await services.read_model.get(journey_id)
-        province = province or _province(row)
+        province = province or province_of(row)
         scheme = scheme or _get(row, "scheme")
     if province is None or scheme is None:
         state = await query_state(handle, services.settings.temporal_rpc_timeout_seconds)

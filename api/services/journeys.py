@@ -24,7 +24,7 @@ from api.errors import ApiError, invalid, not_found
 from api.schemas.journeys import StartJourneyIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_in_store, find_journey, query_state, stale_claim
+from api.services.journey_access import find_in_store, find_journey, province_of, query_state, stale_claim
 from domain import decide
 from domain.contracts import StartJourney, WorkerProfile
 from domain.evolve import evolve
@@ -159,7 +159,7 @@ async def search(services: Services, caller: Caller, nik: str) -> dict[str, Any]
     items = [
         document
         for journey_id, document in sorted(documents.items(), reverse=True)
-        if caller.covers(document.get("worker", {}).get("province_code"))
+        if caller.covers(province_of(document))
     ]
     await access.record(
         services, caller, [item["journey_id"] for item in items], "journey_search", access.JOURNEY_FIELDS
