@@ -24,12 +24,27 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _backfill_nik_hashes(settings: Settings) -> int:
+    from store.db import create_engine
+    from store.identity import nik_hash
+    from store.pii import PiiVault
+
+    engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
+    try:
+        vault = PiiVault(engine, settings.pii_key)
+        return await vault.backfill_nik_hashes(lambda nik: nik_hash(nik, settings.nik_hash_key))
+    finally:
+        await engine.dispose()
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema, and the data to what it expects (the NIK hashes that
+    let `POST /v1/journeys/search` find journeys that had ended before migration 0005)."""
     from store.migrate import upgrade
 
     upgrade(settings.db_url)
-    print(f"database migrated: {_safe_url(settings.db_url)}")
+    filled = asyncio.run(_backfill_nik_hashes(settings))
+    print(f"database migrated: {_safe_url(settings.db_url)}" + (f" ({filled} NIK hashes filled)" if filled else ""))
     return 0
 
 

@@ -4,6 +4,7 @@ Only this table holds the NIK, phone numbers and passport number in the clear (e
 events, workflow histories and logs carry masked values (`domain.pii`).
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from cryptography.fernet import Fernet
@@ -85,6 +86,31 @@ class PiiVault:
         query = select(worker_pii.c.journey_id).where(worker_pii.c.nik_hash == nik_hash)
         async with self._engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
+
+    async def backfill_nik_hashes(self, hash_of: Callable[[str], str], batch: int = 500) -> int:
+        """Give every record without a NIK hash its hash (records made before migration 0005 of journeys
+        that had ended by then: the migration could copy only the active ones'), so `journeys_of` finds
+        them too. Returns how many were filled; running it again fills none."""
+        filled = 0
+        while True:
+            query = (
+                select(worker_pii.c.journey_id, worker_pii.c.ciphertext)
+                .where(worker_pii.c.nik_hash.is_(None))
+                .order_by(worker_pii.c.journey_id)
+                .limit(batch)
+            )
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            if not rows:
+                return filled
+            async with write_tx(self._engine) as conn:
+                for row in rows:
+                    await conn.execute(
+                        worker_pii.update()
+                        .where(worker_pii.c.journey_id == row.journey_id, worker_pii.c.nik_hash.is_(None))
+                        .values(nik_hash=hash_of(self._decrypt(row.ciphertext).nik))
+                    )
+            filled += len(rows)
 
     async def set_field(self, journey_id: str, name: str, value: str) -> None:
         """Set one of `SETTABLE_FIELDS` (e.g. `passport_no`, `family_phone`). KeyError: no record for the journey."""

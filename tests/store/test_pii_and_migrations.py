@@ -34,6 +34,21 @@ async def test_vault_round_trip_and_the_ciphertext_holds_no_nik(engine):
         await vault.set_field("j_1", "nik", "1111111111111111")
 
 
+async def test_records_without_a_nik_hash_get_theirs_and_are_found_by_it(engine):
+    """Journeys that had ended before migration 0005 have no NIK hash; `pmi migrate` fills them in."""
+    vault = PiiVault(engine, KEY)
+    other = SITI.model_copy(update={"nik": "3374015501950003"})
+    await vault.put("j_old_1", SITI)
+    await vault.put("j_old_2", other)
+    await vault.put("j_new", SITI, nik_hash="hash-3374015501950002")
+    assert await vault.journeys_of("hash-3374015501950002") == ["j_new"]
+    assert await vault.backfill_nik_hashes(lambda nik: f"hash-{nik}", batch=1) == 2
+    assert sorted(await vault.journeys_of("hash-3374015501950002")) == ["j_new", "j_old_1"]
+    assert await vault.journeys_of("hash-3374015501950003") == ["j_old_2"]
+    assert await vault.backfill_nik_hashes(lambda nik: f"hash-{nik}") == 0
+    assert await vault.get("j_old_1") == SITI
+
+
 async def test_family_phone_round_trips_through_the_vault(engine):
     vault = PiiVault(engine, KEY)
     await vault.put("j_2", SITI.model_copy(update={"family_phone": "+6289900002222"}))
