@@ -113,13 +113,14 @@ def decode_token(token: str, secret: str) -> Caller:
 
 
 async def authenticate(request: Request, token: str | None, missing: str = "A bearer token is required") -> Caller:
-    """The caller `token` proves, or 401; 429 for an address that failed too often (api.rate_limits), and
-    every 401 counts as one more failure of that address."""
+    """The caller `token` proves, or 401; 429 for an address that failed too often (api.rate_limits). A
+    token that is refused counts as one more failure of that address; no token at all does not (it is
+    no guess, and the Web UI without a codec session sends many such requests on every page)."""
     limits, address = rate_limits.of(request), rate_limits.client_address(request)
     await limits.check_address(address)
+    if not token:
+        raise _unauthenticated(missing)
     try:
-        if not token:
-            raise _unauthenticated(missing)
         return decode_token(token, request.app.state.settings.jwt_secret)
     except ApiError:
         await limits.failed_authentication(address)

@@ -1,10 +1,12 @@
 """Rate limits (API.md, Conventions): failed authentication per client address, and requests per
 integration source. Over either, the answer is 429 `RATE_LIMITED` with `Retry-After`.
 
-- A client address that failed authentication (a bad or missing bearer token, a codec session, a bad
-  webhook signature) `auth_failure_rate` times within the window is refused outright until the window
-  lets it in again, whatever it sends: a valid token from it is refused too, so its answers tell a
-  guesser nothing.
+- A client address that presented credentials that were refused (a bad or expired bearer token or
+  codec session, a webhook signature that does not match) `auth_failure_rate` times within the window
+  is refused outright until the window lets it in again, whatever it sends: a valid token from it is
+  refused too, so its answers tell a guesser nothing. A request with no credentials at all is answered
+  401 and not counted: it guesses nothing, and the Web UI without a codec session sends one for
+  every payload on a page.
 - An integration source may deliver `integration_rate` signed events within the window. Only requests
   with a valid signature count: a flood of forged ones for a source cannot lock that source out (they
   count against their own address instead).

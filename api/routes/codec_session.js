@@ -1,6 +1,7 @@
 "use strict";
 (function () {
   const status = document.getElementById("status");
+  document.getElementById("endpoint").textContent = window.location.origin + "/codec";
   function say(text, ok) {
     status.textContent = text;
     status.className = ok ? "ok" : "error";

@@ -87,8 +87,9 @@ async def _resolve(services: Services, event: IntegrationEventIn) -> str:
 async def receive_event(
     services: Services, source: str, raw: bytes, signature: str | None, limits: RateLimits, address: str
 ) -> tuple[int, dict]:
-    """(HTTP status, answer) for one webhook delivery from the client at `address`. A bad signature counts
-    as a failed authentication of that address; a good one, as one request of the source (api.rate_limits)."""
+    """(HTTP status, answer) for one webhook delivery from the client at `address`. A bad signature (not
+    a missing one) counts as a failed authentication of that address; a good one, as one request of the
+    source (api.rate_limits)."""
     if source not in SOURCES:
         raise not_found("Unknown integration source")
     await limits.check_address(address)
@@ -101,7 +102,8 @@ async def receive_event(
         tolerance_seconds=settings.webhook_tolerance_seconds,
     )
     if not ok:
-        await limits.failed_authentication(address)
+        if signature:  # a signature that does not match is a guess; none at all is not
+            await limits.failed_authentication(address)
         raise ApiError(401, "BAD_SIGNATURE", "Missing, stale or invalid X-PMI-Signature")
     await limits.integration_request(source)
     known = await _known(services, source, raw)
