@@ -91,7 +91,11 @@ def create_worker(client: Client, settings: Settings, *, engine: AsyncEngine, ht
 
 
 def simulator_client(settings: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=settings.simulator_base_url, timeout=settings.http_timeout_seconds)
+    """The client every call to an external system goes through: `PMI_HTTP_TIMEOUT_SECONDS` bounds each
+    call (connecting, at most 3 s of it: a system that does not accept is down, not slow)."""
+    seconds = settings.http_timeout_seconds
+    timeout = httpx.Timeout(seconds, connect=min(3.0, seconds))
+    return httpx.AsyncClient(base_url=settings.simulator_base_url, timeout=timeout)
 
 
 async def main() -> None:

@@ -4,15 +4,15 @@ when a worker dies, the death benefit claim."""
 import httpx
 from temporalio import activity
 
-from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from activities.gov_http import GovHttp
 from domain.contracts import ActivityName, DeathClaim, DeathClaimFiled, JourneyCall, RequestAcknowledged
 
 
 class BpjsActivities:
     """Calls BPJS TK. Only the request is synchronous; `bpjs.enrolled` comes back as a signed webhook."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
-        self._gov = GovHttp(client, "bpjs", timeout)
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._gov = GovHttp(client, "bpjs")
 
     @activity.defn(name=ActivityName.REQUEST_BPJS_ENROLMENT)
     async def request_enrolment(self, call: JourneyCall) -> RequestAcknowledged:

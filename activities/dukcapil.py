@@ -9,7 +9,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from activities.gov_http import GovHttp
 from activities.retry import PII_MISSING
 from domain.contracts import ActivityName, JourneyCall, NikVerification
 from domain.pii import mask_nik
@@ -24,9 +24,9 @@ class DukcapilActivities:
     """Calls the civil registry. The clear NIK comes from the PII vault by journey id, not the workflow."""
 
     def __init__(
-        self, client: httpx.AsyncClient, pii_lookup: PiiLookup, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+        self, client: httpx.AsyncClient, pii_lookup: PiiLookup
     ) -> None:
-        self._gov = GovHttp(client, "dukcapil", timeout)
+        self._gov = GovHttp(client, "dukcapil")
         self._pii_lookup = pii_lookup
 
     @activity.defn(name=ActivityName.VERIFY_NIK)

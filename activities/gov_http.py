@@ -16,25 +16,22 @@ from temporalio.exceptions import ApplicationError
 
 from activities.retry import GOV_REJECTED, GOV_UNAVAILABLE
 
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # Client errors that say "not now" rather than "no".
 RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 class GovHttp:
-    """POSTs JSON to one external system through an `httpx.AsyncClient` whose base_url is that system."""
+    """POSTs JSON to one external system through an `httpx.AsyncClient` whose base_url is that system;
+    the client's timeout (`PMI_HTTP_TIMEOUT_SECONDS`, `worker.simulator_client`) bounds each call."""
 
-    def __init__(self, client: httpx.AsyncClient, system: str, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, client: httpx.AsyncClient, system: str) -> None:
         self._client = client
         self._system = system
-        self._timeout = timeout
 
     async def post(self, path: str, idempotency_key: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One call; raises `ApplicationError` as described in the module docstring."""
         try:
-            response = await self._client.post(
-                path, json=payload, headers={"Idempotency-Key": idempotency_key}, timeout=self._timeout
-            )
+            response = await self._client.post(path, json=payload, headers={"Idempotency-Key": idempotency_key})
         except httpx.TimeoutException as exc:
             raise ApplicationError(f"{self._system} timed out ({type(exc).__name__})", type=GOV_UNAVAILABLE) from exc
         except httpx.TransportError as exc:

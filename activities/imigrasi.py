@@ -3,15 +3,15 @@
 import httpx
 from temporalio import activity
 
-from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from activities.gov_http import GovHttp
 from domain.contracts import ActivityName, JourneyCall, RequestAcknowledged
 
 
 class ImigrasiActivities:
     """Calls immigration. Only the request is synchronous; `passport.issued` comes back as a webhook."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
-        self._gov = GovHttp(client, "imigrasi", timeout)
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._gov = GovHttp(client, "imigrasi")
 
     @activity.defn(name=ActivityName.REQUEST_PASSPORT_RECOMMENDATION)
     async def request_passport_recommendation(self, call: JourneyCall) -> RequestAcknowledged:

@@ -7,7 +7,7 @@ import httpx
 from temporalio import activity
 
 from activities.dukcapil import PiiLookup
-from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from activities.gov_http import GovHttp
 from domain.contracts import ActivityName, ChannelMessage, ChannelPosted, SmsMessage, SmsSent
 from domain.pii import mask_phone
 
@@ -22,9 +22,9 @@ class NotifyActivities:
     """
 
     def __init__(
-        self, client: httpx.AsyncClient, pii_lookup: PiiLookup, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+        self, client: httpx.AsyncClient, pii_lookup: PiiLookup
     ) -> None:
-        self._gov = GovHttp(client, "notify", timeout)
+        self._gov = GovHttp(client, "notify")
         self._pii_lookup = pii_lookup
 
     @activity.defn(name=ActivityName.SEND_SMS)

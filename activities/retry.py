@@ -37,5 +37,4 @@ def external_call(start_to_close_seconds: float = 30.0, maximum_attempts: int = 
     }
 
 
-EXTERNAL_RETRY_POLICY = external_retry_policy()
 EXTERNAL_CALL: dict[str, Any] = external_call()

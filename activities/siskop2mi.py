@@ -3,15 +3,15 @@
 import httpx
 from temporalio import activity
 
-from activities.gov_http import DEFAULT_TIMEOUT, GovHttp
+from activities.gov_http import GovHttp
 from domain.contracts import ActivityName, EpmiIssued, JourneyCall, Registration
 
 
 class Siskop2miActivities:
     """Calls the ministry's placement system; both calls are idempotent by `JourneyCall.idempotency_key`."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
-        self._gov = GovHttp(client, "siskop2mi", timeout)
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._gov = GovHttp(client, "siskop2mi")
 
     @activity.defn(name=ActivityName.REGISTER_WORKER)
     async def register_worker(self, call: JourneyCall) -> Registration:

@@ -4,7 +4,6 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import jwt
 from fastapi import Depends, Request
@@ -14,7 +13,6 @@ from api import rate_limits
 from api.errors import ApiError, forbidden, not_found
 from domain.contracts import Actor
 
-UserRole = Literal["officer", "supervisor", "auditor", "admin"]
 ROLES: tuple[str, ...] = ("officer", "supervisor", "auditor", "admin")
 # A 2-digit province code in ASCII digits, or `*`; matched whole (`$` would let a trailing newline in).
 _REGION = re.compile(r"[0-9]{2}|\*")

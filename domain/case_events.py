@@ -212,10 +212,3 @@ def _apply_case(state: CaseState | None, recorded: NewEvent, *, in_place: bool) 
     new.version = recorded.seq
     new.updated_at = at
     return new
-
-
-def fold_case(recorded: list[NewEvent]) -> CaseState | None:
-    state: CaseState | None = None
-    for r in recorded:
-        state = evolve_case_in_place(state, r)
-    return state

@@ -6,7 +6,6 @@ from functools import cache
 PRE_DEPARTURE = "pre_departure"
 PLACEMENT = "placement"
 REINTEGRATION = "reintegration"
-PHASES = (PRE_DEPARTURE, PLACEMENT, REINTEGRATION)
 
 LOCKED, AVAILABLE, COMPLETED, REJECTED, WAIVED, EXPIRED = (
     "locked",

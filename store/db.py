@@ -34,7 +34,6 @@ POSTGRES_CONCURRENT_READS = 8
 # connecting, waiting for a pooled connection, and (PostgreSQL) one statement. `PMI_DATABASE_TIMEOUT_SECONDS`.
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
-_engine: AsyncEngine | None = None
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -209,21 +208,3 @@ def _writer_queue(engine: AsyncEngine) -> WriterQueue:
 def upsert_insert(conn: AsyncConnection):
     """The dialect's `insert` with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
-def get_engine() -> AsyncEngine:
-    """The process's engine, built once from `config.get_settings().db_url`."""
-    global _engine
-    if _engine is None:
-        from config import get_settings
-
-        _engine = create_engine(get_settings().db_url)
-    return _engine
-
-
-async def dispose_engine() -> None:
-    """Close the process's engine (at shutdown, or in tests after `get_settings.cache_clear()`)."""
-    global _engine
-    if _engine is not None:
-        engine, _engine = _engine, None
-        await engine.dispose()

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from config import Settings
 from simulator.app import create_app
 from simulator.config import SYSTEMS, SimulatorConfig
 from simulator.server import serve_in_background
 from tests.activities.harness import FakeVault
+from worker import simulator_client
 
 
 @pytest.fixture(scope="session")
@@ -26,14 +28,14 @@ async def simulator_url() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def gov_client(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The client the activities get, as the worker would build it."""
-    async with httpx.AsyncClient(base_url=simulator_url) as client:
+    async with simulator_client(Settings(simulator_url=simulator_url)) as client:
         yield client
 
 
 @pytest.fixture
 async def sim(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The control surface (`/_config`, `/_calls`, `/_effects`); resets faults afterwards."""
-    async with httpx.AsyncClient(base_url=simulator_url) as client:
+    async with simulator_client(Settings(simulator_url=simulator_url)) as client:
         yield client
         calm = {"latency_ms": 0, "failure_rate": 0.0, "fail_next": 0}
         for system in SYSTEMS:

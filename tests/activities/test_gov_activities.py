@@ -17,8 +17,10 @@ from activities.imigrasi import ImigrasiActivities
 from activities.notify import NO_PHONE, NotifyActivities
 from activities.retry import GOV_REJECTED, GOV_UNAVAILABLE, PII_MISSING
 from activities.siskop2mi import Siskop2miActivities
+from config import Settings
 from domain.contracts import JourneyCall, SmsMessage
 from tests.activities.harness import calls_for, effects_for, through_two_outages
+from worker import simulator_client
 
 env = ActivityEnvironment()
 
@@ -55,10 +57,12 @@ async def test_random_failures_never_cause_a_second_registration(gov_client, sim
 async def test_a_timed_out_call_is_retried_and_gets_the_first_answer(gov_client, sim, vault, new_key):
     await sim.put("/_config/imigrasi", json={"latency_ms": 300})
     call = JourneyCall(journey_id=vault.add(), idempotency_key=new_key("passport"), destination_country="TW")
-    impatient = ImigrasiActivities(gov_client, timeout=httpx.Timeout(0.1))
-
-    with pytest.raises(ApplicationError) as failed:
-        await env.run(impatient.request_passport_recommendation, call)
+    # PMI_HTTP_TIMEOUT_SECONDS bounds the call: the worker's client is built from it.
+    settings = Settings(simulator_url=str(gov_client.base_url), http_timeout_seconds=0.1)
+    async with simulator_client(settings) as impatient_client:
+        impatient = ImigrasiActivities(impatient_client)
+        with pytest.raises(ApplicationError) as failed:
+            await env.run(impatient.request_passport_recommendation, call)
     assert failed.value.type == GOV_UNAVAILABLE and not failed.value.non_retryable
     await sim.put("/_config/imigrasi", json={"latency_ms": 0})
     acknowledged = await env.run(ImigrasiActivities(gov_client).request_passport_recommendation, call)

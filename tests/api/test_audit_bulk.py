@@ -4,6 +4,7 @@ checkpoints, a read model behind the store, and journeys the store does not know
 
 import importlib
 import io
+from functools import reduce
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +17,7 @@ from api.services.container import build_services
 from api.services.temporal import TemporalGateway
 from cli.audit_verify import verify_many
 from config import Settings
-from domain.case_events import fold_case
+from domain.case_events import evolve_case
 from domain.case_rules import case_action, case_projection, open_case
 from domain.chain import canonical_json, event_hash
 from domain.contracts import CaseCommand, NewEvent, StartCase
@@ -56,7 +57,7 @@ def case_events(case_id: str, journey_id: str, actions: list[str]) -> list[NewEv
     for item in open_case(start, T0):
         events.append(item.recorded(len(events) + 1, T0))
     for action in actions:
-        for item in case_action(fold_case(events), CaseCommand(action=action, actor=OFFICER), T0):
+        for item in case_action(reduce(evolve_case, events, None), CaseCommand(action=action, actor=OFFICER), T0):
             events.append(item.recorded(len(events) + 1, T0))
     return events
 
@@ -134,7 +135,7 @@ async def test_the_bulk_verify_answers_each_journey_as_verify_journey_does(engin
     for case_id, actions in cases.items():
         events = case_events(case_id, "j_06CASES", actions)
         await store.append(case_id, events)
-        await services.cases.upsert(case_projection(fold_case(events)))
+        await services.cases.upsert(case_projection(reduce(evolve_case, events, None)))
     assert await services.checkpoints.sign_heads(services.keyring.load()) == len(streams) + len(cases)
     rewritten = await store.read_all("j_08REWRITTEN")
     registration = rewritten[1]["data"]

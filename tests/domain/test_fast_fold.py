@@ -5,6 +5,7 @@ ones) give exactly the states they gave when `evolve` copied the state with pyda
 
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import reduce
 from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 import domain.case_events as case_events
 import domain.evolve as evolve_module
-from domain.case_events import evolve_case, fold_case
+from domain.case_events import evolve_case
 from domain.case_rules import case_action, open_case, settle_case
 from domain.contracts import CaseCommand, NewEvent, StartCase
 from domain.errors import DomainError
@@ -180,4 +181,4 @@ def case_events_of(case_type: str, rules: int, script: list[tuple]) -> list[NewE
 )
 def test_case_states_are_the_ones_pydantic_deep_copies_gave(case_type, rules, script):
     events = [NewEvent.model_validate_json(e.model_dump_json()) for e in case_events_of(case_type, rules, script)]
-    assert_same_states(events, fold_case, evolve_case)
+    assert_same_states(events, lambda events: reduce(evolve_case, events, None), evolve_case)

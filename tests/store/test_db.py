@@ -1,4 +1,4 @@
-"""The engine: one per process, and SQLite configured for concurrent use."""
+"""The engine: SQLite configured for concurrent use."""
 
 import asyncio
 
@@ -9,23 +9,21 @@ from config import get_settings
 from store import db
 
 
-async def test_get_engine_is_one_per_process_from_the_settings(tmp_path, monkeypatch):
+async def test_the_default_database_is_sqlite_under_the_data_dir_configured_for_concurrent_use(tmp_path, monkeypatch):
     monkeypatch.setenv("PMI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PMI_DATABASE_URL", raising=False)
     get_settings.cache_clear()
-    await db.dispose_engine()
     try:
-        engine = db.get_engine()
-        assert db.get_engine() is engine
-        assert engine.url.database == str((tmp_path / "data" / "pmi.db").resolve())
-        async with engine.connect() as conn:
-            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
-        await db.dispose_engine()
-        assert db.get_engine() is not engine
+        engine = db.create_engine(get_settings().db_url)
+        try:
+            assert engine.url.database == str((tmp_path / "data" / "pmi.db").resolve())
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+                assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+                assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+        finally:
+            await engine.dispose()
     finally:
-        await db.dispose_engine()
         get_settings.cache_clear()
 
 
