@@ -1,9 +1,11 @@
 """A worker on the time-skipping server with the real activities: the event store on SQLite,
 the simulator over HTTP (webhooks off: the tests send integration events themselves)."""
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,9 +51,11 @@ class Stack:
         return self.env.client
 
 
-@pytest.fixture(scope="session")
-async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('wf') / 'store.db'}"
+@contextlib.asynccontextmanager
+async def workflow_stack(env, directory: Path) -> AsyncIterator[Stack]:
+    """A worker with the real activities on `env`'s server, its store a fresh SQLite file in `directory`
+    (the session's `wf_stack`, and `scripts/record_histories.py`)."""
+    url = f"sqlite+aiosqlite:///{directory / 'store.db'}"
     await upgrade_async(url)
     engine = create_engine(url)
     await ReferenceData(engine).seed()
@@ -60,11 +64,17 @@ async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
     async with serve_in_background(create_app(config)) as sim_url:
         async with httpx.AsyncClient(base_url=sim_url) as http, httpx.AsyncClient(base_url=sim_url) as control:
             w = worker.create_worker(
-                time_env.client, settings.model_copy(update={"simulator_url": sim_url}), engine=engine, http=http
+                env.client, settings.model_copy(update={"simulator_url": sim_url}), engine=engine, http=http
             )
             async with w:
-                yield Stack(time_env, engine, settings, control, OpenedEvents(engine, settings))
+                yield Stack(env, engine, settings, control, OpenedEvents(engine, settings))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    async with workflow_stack(time_env, tmp_path_factory.mktemp("wf")) as stack:
+        yield stack
 
 
 def new_nik(suffix: str = "0002") -> str:

@@ -1,7 +1,7 @@
 """Old journeys must still replay on today's code (STYLE 12). Recorded histories live in
 `tests/workflows/histories/`; a change that alters a workflow's commands without
-`workflow.patched` makes this fail. Record new ones with `PMI_RECORD_HISTORIES=1`; before that,
-rename the current files after what they still cover:
+`workflow.patched` makes this fail. Record new ones with `python -m scripts.record_histories`; before
+that, rename the current files after what they still cover:
 
 - `*_remote_quota.json`: before the `quota-local-activity` patch (the job-order unit as a remote activity);
 - `*_before_employment_sms.json`, `*_before_no_sms_about_a_death.json`: before those SMS patches;
@@ -11,8 +11,6 @@ rename the current files after what they still cover:
   case resolved while waiting, a signal during the unfit window, a departure recorded after the lapse."""
 
 import json
-import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from config import Settings
-from tests.workflows.journeys import drive_to_departure, drive_to_reintegration, iso, send, start, wait_step
-from tests.workflows.test_protection_cases import act_on_case, open_case
+from scripts.record_histories import NAMES
 from worker import SANDBOX, WORKFLOWS
-from workflows.client import codec_for, data_converter
-from workflows.codec import history_in_the_clear
+from workflows.case import ProtectionCaseWorkflow
+from workflows.client import data_converter
+from workflows.journey import JourneyWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDED = sorted(HISTORIES.glob("*.json"))
@@ -39,44 +37,18 @@ async def test_a_recorded_journey_replays_on_the_current_code(name: str):
     await replayer.replay_workflow(history)
 
 
-def test_histories_are_recorded():
-    assert len(RECORDED) >= 2, "record histories with PMI_RECORD_HISTORIES=1"
+def test_every_scenario_and_every_long_lived_workflow_has_a_recorded_history():
+    """Replay proves nothing about a workflow with no recording: each scenario the recording script runs
+    has its file, every recorded history is of a workflow the worker runs, and the journey and case
+    workflows (the ones whose runs last years) are both among them."""
+    missing = sorted(set(NAMES) - set(LOADED))
+    assert not missing, f"record them with `python -m scripts.record_histories`: {missing}"
+    types = {name: _workflow_type(path) for name, path in zip(LOADED, RECORDED, strict=True)}
+    registered = {w.__name__ for w in WORKFLOWS}
+    assert set(types.values()) <= registered, types
+    assert {JourneyWorkflow.__name__, ProtectionCaseWorkflow.__name__} <= set(types.values())
 
 
-@pytest.mark.skipif(not os.environ.get("PMI_RECORD_HISTORIES"), reason="records new histories on request only")
-async def test_record_histories(wf_stack):
-    """A journey with a protection case, through departure and arrival; writes its and the case's history."""
-    handle = await start(wf_stack, "P3MI")
-    await drive_to_departure(wf_stack, handle, "P3MI")
-    case_id = await open_case(handle, "unpaid_wages")
-    await act_on_case(wf_stack, case_id, "verify")
-    now = await wf_stack.env.get_current_time()
-    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
-    await wait_step(handle, "arrival_report")
-    await wf_stack.env.sleep(timedelta(days=6))
-    await write_history(wf_stack, handle.id, "journey_p3mi_to_arrival")
-    await write_history(wf_stack, case_id, "case_unpaid_wages_escalated")
-
-    # A G2G journey through its contract's end, the return and the end of its follow-ups.
-    handle = await start(wf_stack, "G2G")
-    await drive_to_reintegration(wf_stack, handle, "G2G")
-    await wf_stack.env.sleep(timedelta(days=366))
-    await handle.result()
-    await write_history(wf_stack, handle.id, "journey_g2g_through_contract_end")
-
-    # A worker who dies abroad: the death case repatriates her remains and ends the journey.
-    handle = await start(wf_stack, "G2G")
-    await drive_to_departure(wf_stack, handle, "G2G")
-    case_id = await open_case(handle, "death", "embassy")
-    await act_on_case(wf_stack, case_id, "verify")
-    await act_on_case(wf_stack, case_id, "repatriate", note="remains flown to SUB")
-    await handle.result()
-    await write_history(wf_stack, handle.id, "journey_g2g_death")
-
-
-async def write_history(stack, workflow_id: str, name: str) -> None:
-    """The history with its payloads decrypted: the session's data keys are thrown away with it, and a
-    history in the clear replays on any machine (as those recorded before the codec do)."""
-    history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
-    clear = await history_in_the_clear(history, codec_for(Settings()))
-    (HISTORIES / f"{name}.json").write_text(json.dumps(clear.to_json_dict(), indent=1))
+def _workflow_type(path: Path) -> str:
+    first = json.loads(path.read_text())["events"][0]
+    return first["workflowExecutionStartedEventAttributes"]["workflowType"]["name"]

@@ -1,0 +1,122 @@
+"""Record the workflow histories that `tests/workflows/test_replay.py` replays on every change.
+
+    .venv/bin/python -m scripts.record_histories [--out tests/workflows/histories]
+
+Runs each scenario of `SCENARIOS` on the time-skipping test server with the real worker and activities,
+and writes each history with its payloads decrypted (the keys of this run are thrown away, and a
+history in the clear replays on any machine). Before recording over the current files, rename them
+after what they still cover (see the docstring of `test_replay.py`), so the old shapes keep replaying.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "workflows" / "histories"
+
+
+async def journey_p3mi_to_arrival(stack) -> dict[str, str]:
+    """A P3MI journey with a protection case, through departure and arrival."""
+    from tests.workflows.journeys import drive_to_departure, iso, send, start, wait_step
+    from tests.workflows.test_protection_cases import act_on_case, open_case
+
+    handle = await start(stack, "P3MI")
+    await drive_to_departure(stack, handle, "P3MI")
+    case_id = await open_case(handle, "unpaid_wages")
+    await act_on_case(stack, case_id, "verify")
+    now = await stack.env.get_current_time()
+    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
+    await wait_step(handle, "arrival_report")
+    await stack.env.sleep(timedelta(days=6))
+    return {"journey_p3mi_to_arrival": handle.id, "case_unpaid_wages_escalated": case_id}
+
+
+async def journey_g2g_through_contract_end(stack) -> dict[str, str]:
+    """A G2G journey through its contract's end, the return and the end of its follow-ups."""
+    from tests.workflows.journeys import drive_to_reintegration, start
+
+    handle = await start(stack, "G2G")
+    await drive_to_reintegration(stack, handle, "G2G")
+    await stack.env.sleep(timedelta(days=366))
+    await handle.result()
+    return {"journey_g2g_through_contract_end": handle.id}
+
+
+async def journey_g2g_death(stack) -> dict[str, str]:
+    """A worker who dies abroad: the death case repatriates her remains and ends the journey."""
+    from tests.workflows.journeys import drive_to_departure, start
+    from tests.workflows.test_protection_cases import act_on_case, open_case
+
+    handle = await start(stack, "G2G")
+    await drive_to_departure(stack, handle, "G2G")
+    case_id = await open_case(handle, "death", "embassy")
+    await act_on_case(stack, case_id, "verify")
+    await act_on_case(stack, case_id, "repatriate", note="remains flown to SUB")
+    await handle.result()
+    return {"journey_g2g_death": handle.id}
+
+
+# Each scenario returns {history name: workflow id}; the names are the files test_replay.py requires.
+SCENARIOS: list[Callable[..., Awaitable[dict[str, str]]]] = [
+    journey_p3mi_to_arrival,
+    journey_g2g_through_contract_end,
+    journey_g2g_death,
+]
+NAMES = (
+    "journey_p3mi_to_arrival",
+    "case_unpaid_wages_escalated",
+    "journey_g2g_through_contract_end",
+    "journey_g2g_death",
+)
+
+
+async def record(out: Path) -> list[Path]:
+    from temporalio.testing import WorkflowEnvironment
+
+    from config import Settings
+    from tests.workflows.conftest import workflow_stack
+    from workflows import search_attributes
+    from workflows.client import codec_for, data_converter
+    from workflows.codec import history_in_the_clear
+
+    server = Path(sys.executable).parent / "temporal-test-server"
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(server), data_converter=data_converter(Settings())
+    )
+    written = []
+    try:
+        await search_attributes.register(env.client)
+        with tempfile.TemporaryDirectory(prefix="pmi-record-") as directory:
+            async with workflow_stack(env, Path(directory)) as stack:
+                for scenario in SCENARIOS:
+                    for name, workflow_id in (await scenario(stack)).items():
+                        history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
+                        clear = await history_in_the_clear(history, codec_for(Settings()))
+                        path = out / f"{name}.json"
+                        path.write_text(json.dumps(clear.to_json_dict(), indent=1))
+                        written.append(path)
+    finally:
+        await env.shutdown()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HISTORIES, help=f"where to write them (default {HISTORIES})")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    # Keys for this run only: the histories are written decrypted.
+    keys = Path(tempfile.mkdtemp(prefix="pmi-record-keys-")) / "data-keyring.json"
+    os.environ["PMI_DATA_KEYRING_FILE"] = str(keys)
+    for path in asyncio.run(record(args.out)):
+        print(f"recorded {path}")
+
+
+if __name__ == "__main__":
+    main()
