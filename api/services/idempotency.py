@@ -28,6 +28,12 @@ from store.timefmt import format_time
 POLL_SECONDS = 0.05
 
 
+def update_id_for(scope: str, key: str) -> str:
+    """The Temporal update id of a request with `Idempotency-Key: key` in `scope` (caller, method, path):
+    a retry sends the same update, which Temporal applies once."""
+    return "idem-" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()[:40]
+
+
 class Idempotency:
     """One request's idempotency context (built by `api.deps.get_idempotency`)."""
 
@@ -58,9 +64,7 @@ class Idempotency:
     @property
     def update_id(self) -> str | None:
         """A Temporal update id derived from scope and key (None without a key: Temporal picks one)."""
-        if not self.key:
-            return None
-        return "idem-" + hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()[:40]
+        return update_id_for(self.scope, self.key) if self.key else None
 
     async def run(
         self, produce: Callable[[str | None], Awaitable[dict[str, Any]]], status_code: int = 200

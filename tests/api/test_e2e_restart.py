@@ -2,6 +2,13 @@
 
 import asyncio
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import UpdateWorkflowExecutionLifecycleStage as Stage
+from temporalio.api.update.v1 import UpdateRef, WaitPolicy
+from temporalio.api.workflowservice.v1 import PollWorkflowExecutionUpdateRequest
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.services.idempotency import update_id_for
 from tests.api.stack import Stack, new_nik, step_is, step_states
 from tests.api.test_e2e_journey import TODAY, event, start
 from tests.polling import eventually
@@ -23,11 +30,14 @@ async def test_a_worker_restart_mid_journey_loses_nothing(stack: Stack):
         # An officer's action waits for a worker to take it (no expected_version: the signal above is
         # applied first when the worker returns).
         consent = {"evidence": {"consent_ref": "FC-9", "village": "Sumberejo"}}
-        pending = asyncio.create_task(
-            stack.api.post(f"/v1/journeys/{jid}/steps/family_consent/complete", json=consent, headers=stack.auth())
-        )
-        await asyncio.sleep(2.0)
-        assert not pending.done(), "without a worker the update cannot have been applied"
+        path = f"/v1/journeys/{jid}/steps/family_consent/complete"
+        headers = {**stack.auth(), "Idempotency-Key": "restart-consent"}
+        pending = asyncio.create_task(stack.api.post(path, json=consent, headers=headers))
+        # Temporal holds the update, admitted and no further: no worker has accepted or applied it.
+        update_id = update_id_for(f"officer-33 POST {path}", "restart-consent")
+        stage = await eventually(lambda: _update_stage(stack, jid, update_id), lambda s: s is not None, within=30)
+        assert stage == Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED
+        assert not pending.done()
     finally:
         await stack.start_worker()
 
@@ -45,3 +55,19 @@ async def test_a_worker_restart_mid_journey_loses_nothing(stack: Stack):
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     types = [e["type"] for e in events]
     assert types.count("StepCompleted") >= 3
+
+
+async def _update_stage(stack: Stack, workflow_id: str, update_id: str) -> int | None:
+    """How far Temporal has taken the update (without waiting for more), or None before it is admitted."""
+    request = PollWorkflowExecutionUpdateRequest(
+        namespace=stack.client.namespace,
+        update_ref=UpdateRef(workflow_execution=WorkflowExecution(workflow_id=workflow_id), update_id=update_id),
+        identity="test",
+        wait_policy=WaitPolicy(lifecycle_stage=Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED),
+    )
+    try:
+        return (await stack.client.workflow_service.poll_workflow_execution_update(request)).stage
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
