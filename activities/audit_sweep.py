@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.contracts import ActivityName, ArchiveReport, ArchiveSweep
+from domain.events import instant
 from store.archive import HistoryArchive
 from store.timefmt import format_time
 
@@ -43,7 +44,7 @@ async def resume_point(archive: HistoryArchive) -> str | None:
     latest = await archive.latest_closed_at()
     if latest is None:
         return None
-    since = datetime.fromisoformat(latest.replace("Z", "+00:00")) - SWEEP_OVERLAP
+    since = instant(latest) - SWEEP_OVERLAP
     return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

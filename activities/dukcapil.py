@@ -23,9 +23,7 @@ PiiLookup = Callable[[str], Awaitable["WorkerPii | None"]]
 class DukcapilActivities:
     """Calls the civil registry. The clear NIK comes from the PII vault by journey id, not the workflow."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, pii_lookup: PiiLookup
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, pii_lookup: PiiLookup) -> None:
         self._gov = GovHttp(client, "dukcapil")
         self._pii_lookup = pii_lookup
 

@@ -21,9 +21,7 @@ class NotifyActivities:
     A recipient without a phone is not an error: the SMS is skipped and the workflow goes on.
     """
 
-    def __init__(
-        self, client: httpx.AsyncClient, pii_lookup: PiiLookup
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, pii_lookup: PiiLookup) -> None:
         self._gov = GovHttp(client, "notify")
         self._pii_lookup = pii_lookup
 

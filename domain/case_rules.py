@@ -19,7 +19,7 @@ from domain.case_events import (
 from domain.contracts import SYSTEM, CaseCommand, CaseProjection, StartCase
 from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
-from domain.events import utc_text
+from domain.events import instant, utc_text
 from domain.regions import province_timezone
 from domain.rules import CURRENT
 
@@ -45,6 +45,19 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 REQUIRED = {"refer": "to", "advocate": "track", "resolve": "resolution"}
 REFER_TO = frozenset({"police", "foreign_ministry", "social_ministry"})
+
+
+def first_response_overdue(case: dict[str, Any], now: datetime) -> bool:
+    """The supervisor's queue (DOMAIN.md): a case is overdue when it is not closed, has had no first
+    response, and its first-response deadline has passed. `case` is a case document (CaseProjection's
+    members; the times ISO 8601 text). `store.cases` asks the same of its columns in SQL."""
+    due = case.get("first_response_due_at")
+    return (
+        case.get("status") != "closed"
+        and case.get("first_response_at") is None
+        and due is not None
+        and instant(due) < now
+    )
 
 
 def add_working_days(start: datetime, days: int, tz: tzinfo = UTC) -> datetime:

@@ -27,6 +27,7 @@ from domain.errors import (
     RuleViolation,
     VersionConflict,
 )
+from domain.events import instant
 from domain.evidence import evidence_json, parse_evidence
 from domain.evolve import contract_end
 from domain.regions import local_date
@@ -65,10 +66,6 @@ class Emitted:
 
 def midnight(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=UTC)
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
@@ -205,7 +202,7 @@ def complete(
         end = contract_end(parsed.start_date, months)
         passport = state.steps.get("passport")
         if passport and passport.state in DONE and "expires_at" in passport.evidence:
-            _passport_covers_contract(state, _instant(passport.evidence["expires_at"]).date(), end)
+            _passport_covers_contract(state, instant(passport.evidence["expires_at"]).date(), end)
     elif step == "social_security":
         if state.contract_end and parsed.covered_until < state.contract_end:
             raise RuleViolation(
@@ -279,11 +276,11 @@ def _documents_valid(state: JourneyState, now: datetime) -> None:
             problems.append(step)
         elif status.valid_until is not None and status.valid_until <= now:
             problems.append(step)
-        elif "expires_at" in status.evidence and _instant(status.evidence["expires_at"]) <= now:
+        elif "expires_at" in status.evidence and instant(status.evidence["expires_at"]) <= now:
             problems.append(step)
     passport = state.steps.get("passport")
     if state.contract_end and passport and "expires_at" in passport.evidence:
-        if _instant(passport.evidence["expires_at"]).date() < state.contract_end:
+        if instant(passport.evidence["expires_at"]).date() < state.contract_end:
             problems.append("passport")
     social = state.steps.get("social_security")
     if state.contract_end and social and "covered_until" in social.evidence:

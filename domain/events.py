@@ -1,6 +1,6 @@
 """Journey events: past participles, frozen, versioned. Old versions are upcast on read, never rewritten."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +12,13 @@ from domain.policy import Policy
 def utc_text(value: datetime | None) -> str | None:
     """An instant as the API writes it: ISO 8601 in UTC with a `Z`."""
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def instant(text: str) -> datetime:
+    """An ISO 8601 instant as the engine writes them (`...Z`, or any offset) as an aware datetime; one
+    without a zone is taken to be UTC."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class DomainEvent(BaseModel):

@@ -10,6 +10,7 @@ from domain import events as ev
 from domain.contracts import SYSTEM, Actor
 from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, Emitted, complete, midnight
 from domain.errors import DomainError
+from domain.events import instant
 from domain.state import JourneyState
 from domain.steps import ACTIONABLE, AVAILABLE, COMPLETED
 
@@ -40,7 +41,7 @@ def _follow_ups(state: JourneyState) -> list[tuple[int, int, datetime]]:
     if not ret or not state.is_done("return"):
         return []
     arrived = ret.evidence.get("arrived_at")
-    base = datetime.fromisoformat(arrived.replace("Z", "+00:00")) if arrived else ret.completed_at
+    base = instant(arrived) if arrived else ret.completed_at
     if base is None:
         return []
     return [

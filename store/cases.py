@@ -14,7 +14,9 @@ from pydantic import BaseModel
 from sqlalchemy import Text, and_, cast, not_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.case_rules import first_response_overdue
 from domain.contracts import CaseProjection
+from domain.events import instant
 from domain.pii import masked_document
 from store.db import concurrent_reads, upsert_insert, within
 from store.pagination import decode_cursor, page, page_reader
@@ -42,6 +44,8 @@ def _now_text(now: datetime | None) -> str:
 
 
 def _overdue_clause(now_text: str):
+    """`domain.case_rules.first_response_overdue` in SQL: the times are text in one format, so they
+    compare as the instants do."""
     return and_(
         cases.c.status != CLOSED,
         cases.c.first_response_at.is_(None),
@@ -50,8 +54,9 @@ def _overdue_clause(now_text: str):
 
 
 def _is_overdue(row: Any, now_text: str) -> bool:
-    """The same rule as `_overdue_clause`, on a fetched row (the text times compare as in SQL)."""
-    return row.status != CLOSED and row.first_response_at is None and row.first_response_due_at < now_text
+    """`first_response_overdue` on a fetched row's columns."""
+    columns = {name: getattr(row, name) for name in ("status", "first_response_at", "first_response_due_at")}
+    return first_response_overdue(columns, instant(now_text))
 
 
 def _with_overdue(row: Any, now_text: str) -> dict:

@@ -27,6 +27,7 @@ from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
 from domain.audit_signing import checkpoint_status
 from domain.case_events import evolve_case_in_place
 from domain.contracts import NewEvent
+from domain.events import instant
 from domain.evolve import evolve_in_place, fold
 from domain.pii import same_document
 from domain.state_copy import deep_copy
@@ -48,10 +49,6 @@ def _recorded(documents: list[dict[str, Any]]) -> list[NewEvent]:
     return [NewEvent.model_validate({k: d[k] for k in keys}) for d in documents]
 
 
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 async def state_at(
     services: Services, caller: Caller, journey_id: str, as_of: datetime | None, seq: int | None
 ) -> dict[str, Any]:
@@ -65,7 +62,7 @@ async def state_at(
             raise not_found(f"The journey has no event {seq}")
         chosen = [d for d in documents if d["seq"] <= seq]
     else:
-        chosen = [d for d in documents if _instant(d["occurred_at"]) <= as_of]
+        chosen = [d for d in documents if instant(d["occurred_at"]) <= as_of]
     state = fold(_recorded(chosen))
     if state is None:
         raise not_found("The journey had no events then")

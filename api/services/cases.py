@@ -24,7 +24,7 @@ from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey
 from api.services.journeys import read_model_page, stream_page
-from domain.case_rules import SUPERVISOR_ACTIONS
+from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
 from domain.contracts import CaseCommand, OpenCase
 from store.cases import CaseFilters
 
@@ -44,18 +44,7 @@ def _with_overdue(case: dict[str, Any], now: datetime | None = None) -> dict[str
     """`overdue` as the read model computes it (open, no first response, deadline passed)."""
     if "overdue" in case:
         return case
-    due = case.get("first_response_due_at")
-    overdue = bool(
-        case.get("status") != "closed"
-        and case.get("first_response_at") is None
-        and due is not None
-        and _as_time(due) < (now or datetime.now(UTC))
-    )
-    return {**case, "overdue": overdue}
-
-
-def _as_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return {**case, "overdue": first_response_overdue(case, now or datetime.now(UTC))}
 
 
 async def _query_case(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> dict[str, Any]:

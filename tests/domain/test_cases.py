@@ -7,7 +7,15 @@ import pytest
 
 from domain import protection
 from domain.case_events import SEVERITY, evolve_case
-from domain.case_rules import TRANSITIONS, add_working_days, case_action, next_case_deadline, open_case, settle_case
+from domain.case_rules import (
+    TRANSITIONS,
+    add_working_days,
+    case_action,
+    first_response_overdue,
+    next_case_deadline,
+    open_case,
+    settle_case,
+)
 from domain.contracts import Actor, CaseChange, CaseCommand, NewEvent, OpenCase, StartCase
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.policy import Policy
@@ -323,3 +331,15 @@ def test_a_repatriation_is_recorded_once():
     with pytest.raises(InvalidTransition):
         case.act("repatriate", note="again")
     assert [a["action"] for a in case.state.actions].count("repatriate") == 1
+
+
+def test_a_case_is_overdue_while_open_unanswered_and_past_its_first_response_deadline():
+    now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    case = {"status": "open", "first_response_at": None, "first_response_due_at": "2026-03-01T07:59:59.000000Z"}
+    assert first_response_overdue(case, now)
+    assert not first_response_overdue({**case, "first_response_due_at": "2026-03-01T08:00:00Z"}, now)
+    assert not first_response_overdue({**case, "first_response_at": "2026-03-01T07:00:00Z"}, now)
+    assert not first_response_overdue({**case, "status": "closed"}, now)
+    assert not first_response_overdue({**case, "first_response_due_at": None}, now)
+    # Another offset is the same instant.
+    assert first_response_overdue({**case, "first_response_due_at": "2026-03-01T14:59:00+07:00"}, now)
