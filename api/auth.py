@@ -11,22 +11,22 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api import rate_limits
 from api.errors import ApiError, forbidden, not_found
-from domain.contracts import Actor
+from domain.contracts import ACTOR_ROLES, ADMIN_ROLES, AUDITOR_ROLES, PEOPLE_ROLES, SUPERVISOR_ROLES, Actor
 
-ROLES: tuple[str, ...] = ("officer", "supervisor", "auditor", "admin")
+ROLES: tuple[str, ...] = PEOPLE_ROLES
 # A 2-digit province code in ASCII digits, or `*`; matched whole (`$` would let a trailing newline in).
 _REGION = re.compile(r"[0-9]{2}|\*")
 # Time claims: PyJWT reads `"exp": "123"` as a number, `true` as 1 and refuses some other shapes only
 # as it compares them; the engine takes numbers only.
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 
-# Who may do what. Supervisors may do what officers may; admins everything.
-ACTORS = ("officer", "supervisor", "admin")
-SUPERVISORS = ("supervisor", "admin")
+# Who may do what (domain.contracts): supervisors may do what officers may; admins everything.
+ACTORS = ACTOR_ROLES
+SUPERVISORS = SUPERVISOR_ROLES
 READERS = ROLES
-ADMINS = ("admin",)
+ADMINS = ADMIN_ROLES
 # Who may read the access log and decode Temporal payloads (the codec server).
-AUDITORS = ("auditor", "admin")
+AUDITORS = AUDITOR_ROLES
 
 _bearer = HTTPBearer(auto_error=False, description="HS256 JWT with claims sub, role, region, exp")
 
@@ -42,7 +42,7 @@ class Caller:
     @property
     def all_regions(self) -> bool:
         """Auditors read everything and admins may do everything; `*` is every region."""
-        return self.region == "*" or self.role in ("auditor", "admin")
+        return self.region == "*" or self.role in AUDITORS
 
     def covers(self, province_code: str | None) -> bool:
         return self.all_regions or (province_code is not None and province_code == self.region)

@@ -11,8 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from config import Settings, get_settings
-
-ROLES = ("officer", "supervisor", "auditor", "admin")
+from domain.contracts import PEOPLE_ROLES as ROLES
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:

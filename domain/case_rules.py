@@ -16,7 +16,7 @@ from domain.case_events import (
     DeathClaimRecorded,
     FirstResponseMissed,
 )
-from domain.contracts import SYSTEM, CaseCommand, CaseProjection, StartCase
+from domain.contracts import SUPERVISOR_ROLES, SYSTEM, CaseCommand, CaseProjection, StartCase
 from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import instant, utc_text
@@ -102,7 +102,7 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
         raise VersionConflict(f"case is at version {state.version}", current_version=state.version)
     if cmd.actor.role not in ACTING_ROLES:
         raise Forbidden(f"a {cmd.actor.role} may not act on cases")
-    if cmd.action in SUPERVISOR_ACTIONS and cmd.actor.role not in ("supervisor", "admin"):
+    if cmd.action in SUPERVISOR_ACTIONS and cmd.actor.role not in SUPERVISOR_ROLES:
         raise Forbidden(f"only a supervisor may {cmd.action} a case")
     allowed, target = TRANSITIONS[cmd.action]
     if state.status not in allowed:

@@ -14,6 +14,13 @@ from domain.policy import Policy
 
 Scheme = Literal["G2G", "P3MI", "INDEPENDENT"]
 Role = Literal["officer", "supervisor", "auditor", "admin", "system", "integration"]
+# The roles of people (API.md, Authentication and roles), and who of them may do what. The one place
+# these sets are written: the API's checks (api.auth) and the domain's rules both use them.
+PEOPLE_ROLES = ("officer", "supervisor", "auditor", "admin")
+ACTOR_ROLES = ("officer", "supervisor", "admin")  # change journeys and cases
+SUPERVISOR_ROLES = ("supervisor", "admin")  # waive, reopen, cancel, escalate, close
+AUDITOR_ROLES = ("auditor", "admin")  # the access log, the codec server
+ADMIN_ROLES = ("admin",)
 IntegrationSource = Literal["dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline"]
 
 

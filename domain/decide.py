@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from domain import events as ev
 from domain.contracts import (
+    SUPERVISOR_ROLES,
     SYSTEM,
     Actor,
     EndJourney,
@@ -42,7 +43,7 @@ from domain.steps import (
     requirements,
 )
 
-SUPERVISORS = frozenset({"supervisor", "admin"})
+SUPERVISORS = frozenset(SUPERVISOR_ROLES)
 DOCUMENT_EXPIRED = "document_expired"
 ARRIVAL_OVERDUE = "arrival_report_overdue"
 

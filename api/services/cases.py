@@ -22,7 +22,7 @@ from api.errors import ApiError, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_journey
+from api.services.journey_access import find_journey, journey_ended
 from api.services.journeys import read_model_page, stream_page
 from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
 from domain.contracts import CaseCommand, OpenCase
@@ -34,10 +34,6 @@ CASE_ID = re.compile(r"^c_[0-9A-Za-z]{1,64}$")
 
 def _case_not_found() -> ApiError:
     return not_found("Case not found")
-
-
-def _journey_ended() -> ApiError:
-    return ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
 
 
 def _with_overdue(case: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
@@ -106,7 +102,7 @@ async def open_case(
     except RPCError as exc:
         # The journey's workflow has closed: it ended, so no case can be opened on it any more.
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise _journey_ended() from exc
+            raise journey_ended() from exc
         raise
     opened = [c.get("case_id") for c in journey.get("open_cases", [])]
     if case_id not in opened and opened:

@@ -66,6 +66,11 @@ async def query_state(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> 
         await asyncio.sleep(min(0.2, max(deadline - loop.time(), 0)))
 
 
+def journey_ended() -> ApiError:
+    """A change to a journey that has ended (its workflow closed, or gone): 409 with `state` `ended`."""
+    return ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
+
+
 class RetainedJourney:
     """Stands in for the handle of a journey whose workflow is gone (Temporal retention) but whose
     read-model document remains: reads answer the document; changes are refused as the journey has ended."""
@@ -78,7 +83,7 @@ class RetainedJourney:
         return self.document
 
     async def execute_update(self, *args: Any, **kwargs: Any) -> Any:
-        raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
+        raise journey_ended()
 
 
 def province_of(row: Any) -> str | None:

@@ -7,11 +7,11 @@ import structlog
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
-from api.errors import ApiError, invalid, not_found
+from api.errors import invalid, not_found
 from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_journey
+from api.services.journey_access import find_journey, journey_ended
 from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand
 from domain.evidence import validate_evidence
 from domain.pii import mask_evidence
@@ -28,7 +28,7 @@ async def _update(
         # The journey exists (`find_journey` saw it), so "not found" here means its workflow has
         # finished: the journey has ended and takes no more changes.
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended") from exc
+            raise journey_ended() from exc
         raise
     await access.record(services, caller, [ref.journey_id], name, access.JOURNEY_FIELDS)
     return journey
