@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from domain import case_rules, rules
     from domain.case_events import CaseState, evolve_case
+    from domain.commit import commit
     from domain.contracts import (
         ActivityName,
         AppendEvents,
@@ -79,24 +80,21 @@ class ProtectionCaseWorkflow:
                     self._start.model_copy(update={"carried_state": self.state.model_dump(mode="json")})
                 )
 
-    def _commit(self, emitted: list[Emitted]) -> None:
-        for item in emitted:
-            before = self._state
-            recorded = item.recorded((before.version if before else 0) + 1, workflow.now())
-            self._state = evolve_case(before, recorded)
-            self._outbox.append(recorded)
-            self._react(before, recorded)
+    def _commit(self, emitted: list[Emitted], settle: Any = None) -> None:
+        """Fold events into state and queue them for the store (`domain.commit`; with `settle`, then
+        what it makes due); the reactions are asked event by event, with the state right after each."""
+        _, folded = commit(self._state, emitted, workflow.now(), evolve_case, settle)
+        for step in folded:
+            self._state = step.after
+            self._outbox.append(step.recorded)
+            self._react(step.before, step.recorded)
 
     def _settle(self) -> None:
         """Record every deadline that has passed by now, in order (a missed first response, then waits)."""
         if self.state.rules < 2:  # legacy: one batch per wake-up
             self._commit(case_rules.settle_case(self.state, workflow.now()))
             return
-        for _ in range(10):
-            due = case_rules.settle_case(self.state, workflow.now())
-            if not due:
-                return
-            self._commit(due)
+        self._commit(case_rules.settle_case(self.state, workflow.now()), case_rules.settle_case)
 
     async def _flush(self) -> None:
         if self._outbox:

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import decide, employment, integrations, protection, rules, timeline
+    from domain.commit import commit
     from domain.contracts import (
         AppendEvents,
         CaseChange,
@@ -164,21 +165,13 @@ class JourneyWorkflow:
         return self._state
 
     def _commit(self, emitted: list[Emitted]) -> None:
-        """Fold events into state, queue them for the store, then settle what they make due."""
-        pending = list(emitted)
-        for _ in range(200):
-            for item in pending:
-                before = self._state
-                version = before.version if before else 0
-                recorded = item.recorded(version + 1, workflow.now())
-                self._state = evolve(before, recorded)
-                self._outbox.append(recorded)
-                self._effects.extend(self._reactions(before, recorded))
-            if not emitted or self._state is None:
-                break
-            pending = timeline.settle(self.state, workflow.now())
-            if not pending:
-                break
+        """Fold events into state, queue them for the store, then settle what they make due (one
+        `domain.commit` loop); the reactions are asked event by event, with the state right after each."""
+        _, folded = commit(self._state, emitted, workflow.now(), evolve, timeline.settle)
+        for step in folded:
+            self._state = step.after
+            self._outbox.append(step.recorded)
+            self._effects.extend(self._reactions(step.before, step.recorded))
         self._index()
 
     def _reactions(self, before: JourneyState | None, recorded: NewEvent) -> list[Effect]:

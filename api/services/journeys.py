@@ -25,7 +25,8 @@ from api.schemas.journeys import StartJourneyIn
 from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_in_store, find_journey, province_of, query_state, stale_claim
-from domain import decide
+from domain import decide, timeline
+from domain.commit import commit
 from domain.contracts import StartJourney, WorkerProfile
 from domain.evolve import evolve
 from domain.pii import mask_nik, mask_phone
@@ -189,8 +190,8 @@ async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
 
 
 def _as_started(start_input: StartJourney) -> dict[str, Any]:
-    first = decide.start(start_input)[0].recorded(1, datetime.now(UTC))
-    return journey_view(evolve(None, first))
+    state, _ = commit(None, decide.start(start_input), datetime.now(UTC), evolve, timeline.settle)
+    return journey_view(state)
 
 
 async def _release_unless_started(services: Services, journey_id: str) -> None:

@@ -1,4 +1,5 @@
-"""A pure aggregate for domain tests: decide -> NewEvent -> evolve, then settle, as `JourneyWorkflow._commit` does.
+"""A pure aggregate for domain tests: decide -> NewEvent -> evolve, then settle, with the commit loop
+`JourneyWorkflow._commit` uses (`domain.commit`).
 
 The clock is explicit (`journey.now`, moved with `advance`); every recorded event, every effect the
 reactions ask for, and every refusal leave the journey untouched, so tests can replay `events` with `fold`.
@@ -8,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain import decide, employment, integrations, timeline
+from domain.commit import commit
 from domain.contracts import (
     Actor,
     EndJourney,
@@ -156,25 +158,12 @@ class Journey:
 
     def commit(self, emitted: list[Emitted]) -> list[NewEvent]:
         """Record and fold `emitted`, then whatever `settle` makes due, as `JourneyWorkflow._commit` does."""
-        recorded_now: list[NewEvent] = []
-        pending = list(emitted)
-        for _ in range(200):
-            for item in pending:
-                before = self.state
-                recorded = item.recorded((before.version if before else 0) + 1, self.now)
-                self.state = evolve(before, recorded)
-                self.events.append(recorded)
-                self.states.append(self.state)
-                recorded_now.append(recorded)
-                self.effects.extend(reactions(before, self.state, recorded))
-            if not emitted or self.state is None:
-                break
-            pending = timeline.settle(self.s, self.now)
-            if not pending:
-                break
-        else:  # pragma: no cover - a settle loop that never ends is a bug in itself
-            raise AssertionError("settle never settled")
-        return recorded_now
+        self.state, folded = commit(self.state, emitted, self.now, evolve, timeline.settle)
+        for step in folded:
+            self.events.append(step.recorded)
+            self.states.append(step.after)
+            self.effects.extend(reactions(step.before, step.after, step.recorded))
+        return [step.recorded for step in folded]
 
     # ---- commands ---------------------------------------------------------------
 
