@@ -1,12 +1,13 @@
 """The FastAPI application factory: `uvicorn api.app:create_app --factory`."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors, rate_limits
+from api import errors, openapi_links, rate_limits
 from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference
 from api.services.container import build_services
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.state.settings = settings
     app.state.rate_limits = rate_limits.RateLimits(settings)
     errors.install(app)
-    rate_limits.install(app)
+    _document(app)
     for module in (health, journeys, audit, audit_record, cases, integrations, reference, codec):
         app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer.
@@ -64,3 +65,16 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     # Outermost: every answer carries them, the body limit's and the request id's own included.
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _document(app: FastAPI) -> None:
+    """`/openapi.json` is FastAPI's document with the links (api.openapi_links) and the 429 answers
+    (api.rate_limits) added; built once, as FastAPI's own is."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = rate_limits.document(openapi_links.add_links(build()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -62,13 +62,17 @@ _DATABASE_BUGS = (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataErr
 
 
 class ApiError(Exception):
-    """An answer the API gives on purpose: HTTP status, API code, message and extra body fields."""
+    """An answer the API gives on purpose: HTTP status, API code, message and extra body fields, and
+    `headers` the answer must carry (a 405's `Allow`)."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -192,12 +196,13 @@ def as_api_error(exc: BaseException) -> ApiError | None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
         if exc.status_code == 404:
             message = "Not found"
-        return ApiError(exc.status_code, code, message)
+        # The framework's own headers stay (a 405's `Allow`; `_handle` completes it).
+        return ApiError(exc.status_code, code, message, headers=exc.headers)
     return None
 
 
 def error_response(err: ApiError, retry_after: int = 2) -> JSONResponse:
-    headers = {}
+    headers = dict(err.headers)
     if err.status == 401 and err.code == "UNAUTHENTICATED":
         headers["WWW-Authenticate"] = "Bearer"
     if "retry_after" in err.extra or err.status in (429, 503):
@@ -207,6 +212,20 @@ def error_response(err: ApiError, retry_after: int = 2) -> JSONResponse:
 
 def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
+
+
+_METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
+
+
+def allowed_methods(request: Request) -> str | None:
+    """`Allow` of a 405 (RFC 9110): the methods the OpenAPI document gives the path the request matched.
+    Starlette names only the first route's, and a path such as `/v1/p3mi` has one route per method; None
+    for a path the document leaves out (Starlette's own header stays)."""
+    template = getattr(request.scope.get("route"), "path", None)
+    operations = request.app.openapi()["paths"].get(template) if template else None
+    if not operations:
+        return None
+    return ", ".join(method.upper() for method in _METHODS if method in operations) or None
 
 
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
@@ -220,6 +239,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
                 error_type=type(exc).__name__,
             )
             err.extra.setdefault("request_id", _request_id(request))
+        if err.status == 405 and (allow := allowed_methods(request)):
+            err.headers["Allow"] = allow
         return error_response(err, request.app.state.settings.retry_after_seconds)
     return await _handle_unexpected(request, exc)
 

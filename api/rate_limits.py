@@ -20,10 +20,9 @@ the proxy's or the forwarded one.
 
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -85,15 +84,3 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
             if operation.get("security") or path.startswith("/v1/integrations/") or path.startswith("/codec/"):
                 operation["responses"].setdefault("429", _TOO_MANY)
     return schema
-
-
-def install(app: FastAPI) -> None:
-    """Make `app.openapi()` document the 429 answers (wraps whatever `app.openapi` is by then)."""
-    build: Callable[[], dict[str, Any]] = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document(build())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -35,7 +35,6 @@ POSTGRES_CONCURRENT_READS = 8
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
-
 def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

@@ -6,19 +6,29 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import Admin, CurrentUser, ServicesDep
 from api.schemas import MAX_INT32, RecentInstant
+from api.schemas.errors import error_responses
+from api.schemas.journeys import JourneyOut
 from api.services import audit, erasure
 from domain.audit_signing import canonical_bytes
 
 router = APIRouter(prefix="/v1/journeys", tags=["audit"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "UNAUTHENTICATED"},
-    404: {"description": "NOT_FOUND (unknown journey, outside your region, or no events then)"},
-    422: {"description": "VALIDATION_ERROR with `fields`"},
-}
+_ERRORS = error_responses(
+    {
+        401: "UNAUTHENTICATED",
+        404: "NOT_FOUND (unknown journey, outside your region, or no events then)",
+        422: "VALIDATION_ERROR with `fields`",
+        503: "UNAVAILABLE (Temporal or the database)",
+    }
+)
 
 
-@router.get("/{journey_id}/state", summary="The journey as it stood at a time or after an event", responses=_ERRORS)
+@router.get(
+    "/{journey_id}/state",
+    summary="The journey as it stood at a time or after an event",
+    response_model=None,
+    responses={200: {"description": "The journey as it stood then", "model": JourneyOut}, **_ERRORS},
+)
 async def state_as_of(
     journey_id: str,
     caller: CurrentUser,
@@ -74,9 +84,13 @@ async def export(journey_id: str, caller: CurrentUser, services: ServicesDep) ->
     summary="Erase an ended journey's personal data by destroying its keys; its chain still verifies (admin)",
     responses={
         **_ERRORS,
-        403: {"description": "FORBIDDEN (only admins)"},
-        409: {"description": "INVALID_TRANSITION (the journey has not ended); RULE_VIOLATION `workflows_still_open`"},
-        503: {"description": "UNAVAILABLE (Temporal or the database); ask again to finish the erasure"},
+        **error_responses(
+            {
+                403: "FORBIDDEN (only admins)",
+                409: "INVALID_TRANSITION (the journey has not ended); RULE_VIOLATION `workflows_still_open`",
+                503: "UNAVAILABLE (Temporal or the database); ask again to finish the erasure",
+            }
+        ),
     },
 )
 async def erase(journey_id: str, caller: Admin, services: ServicesDep) -> dict[str, Any]:

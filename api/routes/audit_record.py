@@ -1,6 +1,6 @@
 """The published audit record (API.md, Audit): signed checkpoints of chain heads, and the public keys."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -8,6 +8,7 @@ from api.deps import AuditReader, CurrentUser, ServicesDep
 from api.schemas import RecentInstant
 from api.schemas.access_log import AccessLogPage
 from api.schemas.audit_record import AuditKeyList, CheckpointPage
+from api.schemas.errors import error_responses
 from api.services import access, audit_record
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -22,12 +23,15 @@ StreamId = Annotated[
     ),
 ]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "UNAUTHENTICATED"},
-    403: {"description": "FORBIDDEN (an officer or supervisor without `stream_id`)"},
-    404: {"description": "NOT_FOUND (the stream is unknown, or outside your region)"},
-    422: {"description": "VALIDATION_ERROR with `fields`"},
-}
+_ERRORS = error_responses(
+    {
+        401: "UNAUTHENTICATED",
+        403: "FORBIDDEN (an officer or supervisor without `stream_id`)",
+        404: "NOT_FOUND (the stream is unknown, or outside your region)",
+        422: "VALIDATION_ERROR with `fields`",
+        503: "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)",
+    }
+)
 
 
 @router.get(
@@ -46,7 +50,7 @@ async def list_checkpoints(
     "/access-log",
     summary="Who read or decoded whose personal data, when and through what, newest first (auditor, admin)",
     response_model=AccessLogPage,
-    responses={**_ERRORS, 403: {"description": "FORBIDDEN (only auditors and admins)"}},
+    responses={**_ERRORS, **error_responses({403: "FORBIDDEN (only auditors and admins)"})},
 )
 async def list_access_log(
     caller: AuditReader,
@@ -65,7 +69,7 @@ async def list_access_log(
     "/keys",
     summary="The public keys that check the checkpoints and exports, retired ones included",
     response_model=AuditKeyList,
-    responses={401: _ERRORS[401]},
+    responses={401: _ERRORS[401], 503: _ERRORS[503]},
 )
 async def list_keys(caller: CurrentUser, services: ServicesDep) -> AuditKeyList:
     return await audit_record.list_keys(services)

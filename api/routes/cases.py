@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep
-from api.schemas.cases import CaseActionIn, CaseStatus, OpenCaseIn
+from api.schemas.cases import CaseActionIn, CaseOut, CaseStatus, OpenCaseIn
+from api.schemas.errors import error_responses
 from api.schemas.journeys import Page
 from api.services import cases
 from domain.contracts import CaseType
@@ -16,19 +17,30 @@ router = APIRouter(tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500)")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "UNAUTHENTICATED"},
-    403: {"description": "FORBIDDEN (role)"},
-    404: {"description": "NOT_FOUND (unknown, or outside your region)"},
-    422: {"description": "VALIDATION_ERROR with `fields`"},
-    503: {"description": "UNAVAILABLE (Temporal unreachable)"},
-}
+_ERRORS = error_responses(
+    {
+        401: "UNAUTHENTICATED",
+        403: "FORBIDDEN (role)",
+        404: "NOT_FOUND (unknown, or outside your region)",
+        422: "VALIDATION_ERROR with `fields`",
+        503: "UNAVAILABLE (Temporal unreachable)",
+    }
+)
 _CHANGE_ERRORS = {
     **_ERRORS,
-    409: {
-        "description": "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
-        "IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
-    },
+    **error_responses(
+        {
+            409: "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
+            "IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
+        }
+    ),
+}
+# The answer of opening, reading and acting on a case: the case.
+_CASE = {"description": "The case", "model": CaseOut}
+# A list or a case's events, read from the store: every role may read.
+_READ_ERRORS = {
+    **{status: _ERRORS[status] for status in (401, 404, 422)},
+    **error_responses({503: "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)"}),
 }
 
 
@@ -36,7 +48,11 @@ _CHANGE_ERRORS = {
     "/v1/journeys/{journey_id}/cases",
     status_code=201,
     summary="Open a protection case on a journey (officer)",
-    responses={**_CHANGE_ERRORS, 409: {"description": "INVALID_TRANSITION (`state` `ended`): the journey has ended"}},
+    responses={
+        201: _CASE,
+        **_CHANGE_ERRORS,
+        **error_responses({409: "INVALID_TRANSITION (`state` `ended`): the journey has ended"}),
+    },
 )
 async def open_case(
     journey_id: str, body: OpenCaseIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
@@ -46,7 +62,12 @@ async def open_case(
     )
 
 
-@router.get("/v1/cases", summary="List cases (read model, your region)", response_model=Page)
+@router.get(
+    "/v1/cases",
+    summary="List cases (read model, your region)",
+    response_model=Page,
+    responses={status: _READ_ERRORS[status] for status in (401, 422, 503)},
+)
 async def list_cases(
     caller: CurrentUser,
     services: ServicesDep,
@@ -70,7 +91,12 @@ async def list_cases(
     return await cases.list_cases(services, caller, filters, limit, cursor)
 
 
-@router.get("/v1/cases/{case_id}", summary="The case, read from its workflow (never stale)", responses=_ERRORS)
+@router.get(
+    "/v1/cases/{case_id}",
+    summary="The case, read from its workflow (never stale)",
+    response_model=None,
+    responses={200: _CASE, **_ERRORS},
+)
 async def get_case(case_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     return await cases.get_case(services, caller, case_id)
 
@@ -78,7 +104,7 @@ async def get_case(case_id: str, caller: CurrentUser, services: ServicesDep) -> 
 @router.post(
     "/v1/cases/{case_id}/actions",
     summary="Act on a case (officer; `escalate` and `close` supervisor)",
-    responses=_CHANGE_ERRORS,
+    responses={200: _CASE, **_CHANGE_ERRORS},
 )
 async def case_action(
     case_id: str, body: CaseActionIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep
@@ -90,6 +116,7 @@ async def case_action(
     "/v1/cases/{case_id}/events",
     summary="The case's domain events, oldest first (extension of API.md)",
     response_model=Page,
+    responses=_READ_ERRORS,
 )
 async def list_case_events(
     case_id: str, caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None

@@ -4,12 +4,14 @@ cookie that lets the UI's page authenticate (auditor, admin)."""
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.security import APIKeyCookie
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller
 from api.deps import ServicesDep
+from api.schemas.errors import error_responses
 from api.services import codec_server
 
 router = APIRouter(prefix="/codec", tags=["codec"])
@@ -38,19 +40,41 @@ class CodecPayloads(BaseModel):
 
 
 CodecCaller = Annotated[Caller, Depends(codec_server.caller_of)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "UNAUTHENTICATED (no bearer token or codec session, or a bad one)"},
-    403: {"description": "FORBIDDEN (only auditors and admins)"},
-    422: {"description": "VALIDATION_ERROR with `fields` (not base64)"},
+# `caller_of` reads the bearer token, else the session cookie. The document says so, so that clients and
+# tools know these operations are not open: the cookie as its own scheme, the token as the `HTTPBearer`
+# every `/v1` operation declares (either one will do).
+_SESSION = APIKeyCookie(
+    name=codec_server.COOKIE,
+    scheme_name="CodecSession",
+    description="The codec session that `POST /codec/session` sets from a bearer token",
+    auto_error=False,
+)
+_AUTHENTICATED: dict[str, Any] = {
+    "dependencies": [Security(_SESSION)],
+    "openapi_extra": {"security": [{"HTTPBearer": []}]},
 }
+_ERRORS = error_responses(
+    {
+        401: "UNAUTHENTICATED (no bearer token or codec session, or a bad one)",
+        403: "FORBIDDEN (only auditors and admins)",
+        422: "VALIDATION_ERROR with `fields` (not base64)",
+    }
+)
 
 
-@router.post("/decode", summary="Decrypt Temporal payloads for the Web UI (auditor, admin; logged)", responses=_ERRORS)
+@router.post(
+    "/decode",
+    summary="Decrypt Temporal payloads for the Web UI (auditor, admin; logged)",
+    responses=_ERRORS,
+    **_AUTHENTICATED,
+)
 async def decode(body: CodecPayloads, caller: CodecCaller, services: ServicesDep) -> dict[str, Any]:
     return await codec_server.decode(services, caller, body.model_dump())
 
 
-@router.post("/encode", summary="Encrypt Temporal payloads for the Web UI (auditor, admin)", responses=_ERRORS)
+@router.post(
+    "/encode", summary="Encrypt Temporal payloads for the Web UI (auditor, admin)", responses=_ERRORS, **_AUTHENTICATED
+)
 async def encode(body: CodecPayloads, caller: CodecCaller, services: ServicesDep) -> dict[str, Any]:
     return await codec_server.encode(services, body.model_dump())
 
@@ -60,6 +84,7 @@ async def encode(body: CodecPayloads, caller: CodecCaller, services: ServicesDep
     status_code=204,
     summary="Turn a bearer token into the codec session cookie the Web UI's page sends (auditor, admin)",
     responses=_ERRORS,
+    **_AUTHENTICATED,
 )
 async def open_session(request: Request, caller: CodecCaller) -> Response:
     settings = request.app.state.settings

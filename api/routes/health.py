@@ -18,6 +18,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, GetSystemInfoRequest
 
 from api.deps import ServicesDep
+from api.schemas.errors import error_responses
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
@@ -71,7 +72,7 @@ async def _check(check: Any, services: Any) -> str:
 @router.get(
     "/readyz",
     summary="Readiness: the database, Temporal and a worker answer",
-    responses={503: {"description": "UNAVAILABLE with `checks` naming what is down (database, temporal, worker)"}},
+    responses=error_responses({503: "UNAVAILABLE with `checks` naming what is down (database, temporal, worker)"}),
 )
 async def readyz(services: ServicesDep) -> JSONResponse:
     database, temporal = await asyncio.gather(_check(_database, services), _check(_temporal, services))

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Security
+from fastapi import APIRouter, Path, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from api import rate_limits
 from api.deps import ServicesDep
-from api.schemas.integrations import IntegrationAnswer, IntegrationEventIn
+from api.schemas.errors import error_responses
+from api.schemas.integrations import SOURCES, IntegrationAnswer, IntegrationEventIn
 from api.services import integrations
 from domain import signatures
 
@@ -35,7 +36,12 @@ _SIGNATURE = APIKeyHeader(
                 "application/json": {
                     "schema": IntegrationEventIn.model_json_schema(),
                     "examples": {
-                        "medical": {"value": IntegrationEventIn.model_config["json_schema_extra"]["examples"][0]}
+                        name: {"value": example}
+                        for name, example in zip(
+                            ("medical", "medical_by_nik"),
+                            IntegrationEventIn.model_config["json_schema_extra"]["examples"],
+                            strict=True,
+                        )
                     },
                 }
             },
@@ -46,14 +52,24 @@ _SIGNATURE = APIKeyHeader(
             "description": "`duplicate`: this source already sent this event_id",
             "model": IntegrationAnswer,
         },
-        401: {"description": "BAD_SIGNATURE (checked before the body is parsed)"},
-        429: {"description": "RATE_LIMITED: this source is over its rate, or this address failed too often"},
-        404: {"description": "NOT_FOUND: unknown source, or no journey matches"},
-        422: {"description": "VALIDATION_ERROR: malformed body, unknown type, or type not sent by this source"},
+        **error_responses(
+            {
+                401: "BAD_SIGNATURE (checked before the body is parsed)",
+                429: "RATE_LIMITED: this source is over its rate, or this address failed too often",
+                404: "NOT_FOUND: unknown source, or no journey matches",
+                422: "VALIDATION_ERROR: malformed body, unknown type, or type not sent by this source",
+                503: "UNAVAILABLE (Temporal or the database)",
+            }
+        ),
     },
 )
 async def receive_event(
-    source: str,
+    source: Annotated[
+        str,
+        # The sources are listed for clients; any other is answered 404 after the signature check, so
+        # the path is not validated against them before it.
+        Path(description="The sending system", examples=["clinic"], json_schema_extra={"enum": list(SOURCES)}),
+    ],
     request: Request,
     services: ServicesDep,
     signature: Annotated[str | None, Security(_SIGNATURE)] = None,

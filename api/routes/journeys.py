@@ -2,13 +2,15 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep, Supervisor
+from api.schemas.errors import error_responses
 from api.schemas.journeys import (
     EmploymentEventIn,
     EndJourneyIn,
+    JourneyOut,
     Page,
     PersonalDataOut,
     SearchIn,
@@ -16,25 +18,37 @@ from api.schemas.journeys import (
     StepActionIn,
 )
 from api.services import journey_actions, journeys
+from domain.steps import STEP_IDS
 
 router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500)")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "UNAUTHENTICATED"},
-    403: {"description": "FORBIDDEN (role)"},
-    404: {"description": "NOT_FOUND (unknown journey, outside your region, or unknown step)"},
-    422: {"description": "VALIDATION_ERROR with `fields`"},
-    503: {"description": "UNAVAILABLE (Temporal unreachable)"},
-}
+_ERRORS = error_responses(
+    {
+        401: "UNAUTHENTICATED",
+        403: "FORBIDDEN (role)",
+        404: "NOT_FOUND (unknown journey, outside your region, or unknown step)",
+        422: "VALIDATION_ERROR with `fields`",
+        503: "UNAVAILABLE (Temporal unreachable)",
+    }
+)
 _CHANGE_ERRORS = {
     **_ERRORS,
-    409: {
-        "description": "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
-        "RULE_VIOLATION (with `rule`), IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
-    },
+    **error_responses(
+        {
+            409: "INVALID_TRANSITION (with `state`), VERSION_CONFLICT (with `current_version`), "
+            "RULE_VIOLATION (with `rule`), IDEMPOTENCY_KEY_REUSED (same Idempotency-Key, different body)"
+        }
+    ),
+}
+# The answer of a start, a read and every change: the journey.
+_JOURNEY = {"description": "The journey", "model": JourneyOut}
+# A list or the events, read from the store: every role may read.
+_READ_ERRORS = {
+    **{status: _ERRORS[status] for status in (401, 404, 422)},
+    **error_responses({503: "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)"}),
 }
 
 
@@ -43,13 +57,16 @@ _CHANGE_ERRORS = {
     status_code=201,
     summary="Start a journey (officer)",
     responses={
+        201: _JOURNEY,
         **_ERRORS,
-        403: {"description": "FORBIDDEN: role, or the worker's province is outside your region"},
-        409: {
-            "description": "ACTIVE_JOURNEY_EXISTS (with `journey_id`); "
-            "RULE_VIOLATION `p3mi_licence_not_active`; IDEMPOTENCY_KEY_REUSED"
-        },
-        422: {"description": "VALIDATION_ERROR with `fields`; also for an unknown `p3mi_id` or `job_order_id`"},
+        **error_responses(
+            {
+                403: "FORBIDDEN: role, or the worker's province is outside your region",
+                409: "ACTIVE_JOURNEY_EXISTS (with `journey_id`); "
+                "RULE_VIOLATION `p3mi_licence_not_active`; IDEMPOTENCY_KEY_REUSED",
+                422: "VALIDATION_ERROR with `fields`; also for an unknown `p3mi_id` or `job_order_id`",
+            }
+        ),
     },
 )
 async def start_journey(
@@ -64,7 +81,7 @@ async def start_journey(
     "",
     summary="List journeys (read model, your region)",
     response_model=Page,
-    responses={503: {"description": "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)"}},
+    responses={status: _READ_ERRORS[status] for status in (401, 422, 503)},
 )
 async def list_journeys(
     caller: CurrentUser,
@@ -107,22 +124,38 @@ async def search_journeys(body: SearchIn, caller: CurrentUser, services: Service
     "/{journey_id}/personal-data",
     summary="The worker's NIK, name, birth date, phones and passport number in the clear (supervisor, admin)",
     response_model=PersonalDataOut,
-    responses={**_ERRORS, 403: {"description": "FORBIDDEN: only supervisors and admins"}},
+    responses={**_ERRORS, **error_responses({403: "FORBIDDEN: only supervisors and admins"})},
 )
 async def personal_data(journey_id: str, caller: Supervisor, services: ServicesDep) -> dict[str, Any]:
     return await journeys.personal_data(services, caller, journey_id)
 
 
-@router.get("/{journey_id}", summary="The journey, read from the workflow (never stale)", responses=_ERRORS)
+@router.get(
+    "/{journey_id}",
+    summary="The journey, read from the workflow (never stale)",
+    # The journey is documented in `responses`; the route returns it as the workflow made it.
+    response_model=None,
+    responses={200: _JOURNEY, **_ERRORS},
+)
 async def get_journey(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     return await journeys.get_journey(services, caller, journey_id)
 
 
-@router.get("/{journey_id}/events", summary="The journey's domain events, oldest first", response_model=Page)
+@router.get(
+    "/{journey_id}/events",
+    summary="The journey's domain events, oldest first",
+    response_model=Page,
+    responses=_READ_ERRORS,
+)
 async def list_events(
     journey_id: str, caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
     return await journeys.list_events(services, caller, journey_id, limit, cursor)
+
+
+# The step ids are listed for clients; an unknown one is 404 NOT_FOUND (API.md), so the path is not
+# validated against them.
+StepId = Annotated[str, Path(description="A step of DOMAIN.md", json_schema_extra={"enum": list(STEP_IDS)})]
 
 
 def _step_route(action: Literal["complete", "reject", "waive", "reopen"], who: str) -> None:
@@ -130,7 +163,7 @@ def _step_route(action: Literal["complete", "reject", "waive", "reopen"], who: s
 
     async def act(
         journey_id: str,
-        step: str,
+        step: StepId,
         body: StepActionIn,
         caller: Supervisor if supervisor_only else Officer,  # type: ignore[valid-type]
         services: ServicesDep,
@@ -146,7 +179,7 @@ def _step_route(action: Literal["complete", "reject", "waive", "reopen"], who: s
         act,
         methods=["POST"],
         summary=f"{action.capitalize()} a step ({who})",
-        responses=_CHANGE_ERRORS,
+        responses={200: _JOURNEY, **_CHANGE_ERRORS},
     )
 
 
@@ -174,7 +207,8 @@ def _end_route(kind: str, supervisor_only: bool, summary: str) -> None:
         )
 
     end.__name__ = kind
-    router.add_api_route(f"/{{journey_id}}/{kind}", end, methods=["POST"], summary=summary, responses=_CHANGE_ERRORS)
+    responses = {200: _JOURNEY, **_CHANGE_ERRORS}
+    router.add_api_route(f"/{{journey_id}}/{kind}", end, methods=["POST"], summary=summary, responses=responses)
 
 
 for _kind, _supervisor_only, _summary in (
@@ -188,7 +222,7 @@ for _kind, _supervisor_only, _summary in (
 @router.post(
     "/{journey_id}/employment-events",
     summary="Record an employment-period event (officer; extension of API.md)",
-    responses=_CHANGE_ERRORS,
+    responses={200: _JOURNEY, **_CHANGE_ERRORS},
 )
 async def record_employment_event(
     journey_id: str, body: EmploymentEventIn, caller: Officer, services: ServicesDep, idem: IdempotencyDep

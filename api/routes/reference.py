@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import Admin, CurrentUser, ServicesDep
+from api.schemas.errors import error_responses
 from api.schemas.journeys import Page
 from api.schemas.reference import JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services import reference
@@ -13,30 +14,40 @@ router = APIRouter(prefix="/v1", tags=["reference data"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=200)]
-_WRITE = {403: {"description": "FORBIDDEN (admin only)"}, 409: {"description": "ALREADY_EXISTS"}}
+_READ = error_responses(
+    {
+        401: "UNAUTHENTICATED",
+        422: "VALIDATION_ERROR with `fields`",
+        503: "UNAVAILABLE with `Retry-After` (the database is down, slow or too busy)",
+    }
+)
+_ONE = {**_READ, **error_responses({404: "NOT_FOUND"})}
+_CREATE = {**_READ, **error_responses({403: "FORBIDDEN (admin only)", 409: "ALREADY_EXISTS"})}
+_PATCH = {**_ONE, **error_responses({403: "FORBIDDEN (admin only)", 409: "RULE_VIOLATION (with `rule`)"})}
+_UNPARAMETERISED = {status: _READ[status] for status in (401, 503)}
 
 
-@router.get("/p3mi", response_model=Page, summary="List P3MI companies")
+@router.get("/p3mi", response_model=Page, responses=_READ, summary="List P3MI companies")
 async def list_p3mi(caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None) -> Any:
     return await reference.list_p3mi(services, limit, cursor)
 
 
-@router.post("/p3mi", status_code=201, responses=_WRITE, summary="Register a P3MI (admin)")
+@router.post("/p3mi", status_code=201, responses=_CREATE, summary="Register a P3MI (admin)")
 async def create_p3mi(body: P3miIn, caller: Admin, services: ServicesDep) -> dict[str, Any]:
     return await reference.create_p3mi(services, body)
 
 
-@router.get("/p3mi/{p3mi_id}", summary="One P3MI")
+@router.get("/p3mi/{p3mi_id}", responses=_ONE, summary="One P3MI")
 async def get_p3mi(p3mi_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     return await reference.get_p3mi(services, p3mi_id)
 
 
-@router.patch("/p3mi/{p3mi_id}", responses=_WRITE, summary="Change a P3MI, e.g. its licence status (admin)")
+@router.patch("/p3mi/{p3mi_id}", responses=_PATCH, summary="Change a P3MI, e.g. its licence status (admin)")
 async def patch_p3mi(p3mi_id: str, body: P3miPatch, caller: Admin, services: ServicesDep) -> dict[str, Any]:
     return await reference.patch_p3mi(services, p3mi_id, body)
 
 
-@router.get("/job-orders", response_model=Page, summary="List job orders")
+@router.get("/job-orders", response_model=Page, responses=_READ, summary="List job orders")
 async def list_job_orders(
     caller: CurrentUser,
     services: ServicesDep,
@@ -56,28 +67,28 @@ async def list_job_orders(
     return await reference.list_job_orders(services, limit, cursor, filters)
 
 
-@router.post("/job-orders", status_code=201, responses=_WRITE, summary="Create a job order (admin)")
+@router.post("/job-orders", status_code=201, responses=_CREATE, summary="Create a job order (admin)")
 async def create_job_order(body: JobOrderIn, caller: Admin, services: ServicesDep) -> dict[str, Any]:
     return await reference.create_job_order(services, body)
 
 
-@router.get("/job-orders/{job_order_id}", summary="One job order")
+@router.get("/job-orders/{job_order_id}", responses=_ONE, summary="One job order")
 async def get_job_order(job_order_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     return await reference.get_job_order(services, job_order_id)
 
 
-@router.patch("/job-orders/{job_order_id}", responses=_WRITE, summary="Change a job order (admin)")
+@router.patch("/job-orders/{job_order_id}", responses=_PATCH, summary="Change a job order (admin)")
 async def patch_job_order(
     job_order_id: str, body: JobOrderPatch, caller: Admin, services: ServicesDep
 ) -> dict[str, Any]:
     return await reference.patch_job_order(services, job_order_id, body)
 
 
-@router.get("/provinces", response_model=Page, summary="Provinces (extension)")
+@router.get("/provinces", response_model=Page, responses=_UNPARAMETERISED, summary="Provinces (extension)")
 async def list_provinces(caller: CurrentUser, services: ServicesDep) -> Any:
     return await reference.list_provinces(services)
 
 
-@router.get("/countries", response_model=Page, summary="Destination countries (extension)")
+@router.get("/countries", response_model=Page, responses=_UNPARAMETERISED, summary="Destination countries (extension)")
 async def list_countries(caller: CurrentUser, services: ServicesDep) -> Any:
     return await reference.list_countries(services)

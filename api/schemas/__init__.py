@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints, ValidationInfo
 
 from domain.evidence import DOCUMENT_WINDOW, multi_line, single_line
 from domain.pii import mask_text
@@ -26,7 +26,20 @@ P3miId = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=C
 # A version or a sequence number: the store keeps them as 32-bit integers, so a larger one would be an
 # out-of-range error in PostgreSQL rather than an answer.
 MAX_INT32 = 2**31 - 1
-Version = Annotated[int, Field(ge=0, le=MAX_INT32)]
+
+
+def _not_bool_or_text(value: object) -> object:
+    """JSON `true` and `"3"` are not integers, though pydantic's lax mode would read them as 1 and 3
+    (`{"expected_version": true}` acted on version 1)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be an integer")
+    return value
+
+
+# An integer of a JSON body is a number (`3`, or `3.0`), never a boolean or a string: put after the
+# field's constraints (`Annotated[int, Field(ge=0), NOT_BOOL_OR_TEXT]`), which then stay in its schema.
+NOT_BOOL_OR_TEXT = BeforeValidator(_not_bool_or_text)
+Version = Annotated[int, Field(ge=0, le=MAX_INT32), NOT_BOOL_OR_TEXT]
 
 
 def today(info: ValidationInfo) -> date:

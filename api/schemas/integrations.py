@@ -35,7 +35,15 @@ class IntegrationEventIn(BaseModel):
                     "journey_id": "j_01JQ8Z5V7Q3M0X2N4R6T8W0Y2A",
                     "occurred_at": "2026-03-02T09:00:00Z",
                     "data": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": "2026-03-02"},
-                }
+                },
+                {
+                    # By the worker's NIK instead of the journey id: matched to that NIK's active journey.
+                    "event_id": "clinic-7782",
+                    "type": "medical.result",
+                    "nik": "3374015501950002",
+                    "occurred_at": "2026-03-02T09:00:00Z",
+                    "data": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": "2026-03-02"},
+                },
             ]
         },
     )

@@ -1,12 +1,13 @@
 """Reference data shapes: P3MI registry and job orders (API.md, Reference data)."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas import Code, Name, P3miId
+from api.schemas import NOT_BOOL_OR_TEXT, Code, Name, P3miId
 
 PROVINCE = r"^[0-9]{2}$"
+Quota = Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL_OR_TEXT]
 
 
 def _not_null(value: Any) -> Any:
@@ -79,7 +80,7 @@ class JobOrderIn(BaseModel):
     destination_country: str = Field(pattern=r"^[A-Z]{2}$")
     occupation: Name = Field(max_length=100)
     sector: Literal["formal", "informal"]
-    quota: int = Field(ge=0, le=1_000_000)
+    quota: Quota
     status: Literal["open", "closed"] = "open"
 
 
@@ -90,7 +91,7 @@ class JobOrderPatch(BaseModel):
     destination_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     occupation: Name | None = Field(None, max_length=100)
     sector: Literal["formal", "informal"] | None = None
-    quota: int | None = Field(None, ge=0, le=1_000_000)
+    quota: Quota | None = None
     status: Literal["open", "closed"] | None = None
 
     _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)

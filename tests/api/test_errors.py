@@ -82,6 +82,25 @@ async def test_unknown_routes_and_methods_answer_in_the_error_shape(client, api_
     assert_error(await client.delete("/v1/journeys", headers=bearer(api_settings)), 405, "METHOD_NOT_ALLOWED")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/v1/journeys", "GET, POST"),
+        ("OPTIONS", "/v1/p3mi/P3MI-0007", "GET, PATCH"),
+        ("OPTIONS", "/v1/journeys/search", "POST"),
+        ("TRACE", "/codec/session", "GET, POST, DELETE"),
+    ],
+)
+async def test_a_method_a_path_does_not_take_is_answered_with_every_method_it_does(
+    client, api_settings, method, path, allow
+):
+    """RFC 9110: a 405 lists in `Allow` the methods of the path (`/v1/p3mi/{id}` has a route per method;
+    `/v1/journeys/search` is not the journey `search`)."""
+    r = await client.request(method, path, headers=bearer(api_settings))
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers["Allow"] == allow
+
+
 async def test_a_body_over_one_mebibyte_is_refused(client, api_settings):
     big = b"x" * (1024 * 1024 + 1)
     h = {**bearer(api_settings), "Content-Type": "application/json"}

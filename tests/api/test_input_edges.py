@@ -272,6 +272,23 @@ async def test_an_expected_version_beyond_a_32_bit_integer_is_a_validation_error
     assert fields(r) == ["expected_version"]
 
 
+@pytest.mark.parametrize("version", [True, False, "3"])
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (f"/v1/journeys/{JID}/steps/family_consent/reject", {"reason": "scan unreadable"}),
+        (f"/v1/journeys/{JID}/withdraw", {"reason": "changed plans"}),
+        ("/v1/cases/c_01JQ8Z5V7Q3M0X2N4R6T8W0Y2A/actions", {"action": "verify"}),
+    ],
+)
+async def test_an_expected_version_that_is_a_boolean_or_a_string_is_a_validation_error(
+    client, api_settings, path, body, version
+):
+    """Found by schemathesis: `"expected_version": true` acted on version 1."""
+    r = await client.post(path, json={**body, "expected_version": version}, headers=bearer(api_settings))
+    assert fields(r) == ["expected_version"]
+
+
 async def _job_order(client, admin: dict) -> None:
     p3mi = {"p3mi_id": "P3MI-0100", "name": "PT Maju", "licence_no": "SIP-100", "province_code": "33"}
     assert (await client.post("/v1/p3mi", json=p3mi, headers=admin)).status_code == 201
@@ -292,6 +309,14 @@ async def test_a_patch_that_sets_the_quota_of_a_job_order_to_null_is_a_validatio
     admin = bearer(api_settings, "admin", "*")
     await _job_order(client, admin)
     r = await client.patch("/v1/job-orders/JO-100", json={"quota": None}, headers=admin)
+    assert fields(r) == ["quota"]
+    assert (await client.get("/v1/job-orders/JO-100", headers=admin)).json()["quota"] == 2
+
+
+async def test_a_quota_that_is_a_boolean_is_a_validation_error(client, api_settings):
+    admin = bearer(api_settings, "admin", "*")
+    await _job_order(client, admin)
+    r = await client.patch("/v1/job-orders/JO-100", json={"quota": True}, headers=admin)
     assert fields(r) == ["quota"]
     assert (await client.get("/v1/job-orders/JO-100", headers=admin)).json()["quota"] == 2
 

@@ -34,3 +34,32 @@ def test_every_contract_endpoint_is_documented_with_examples():
     assert schema["examples"][0]["worker"]["nik"]
     webhook = doc["paths"]["/v1/integrations/{source}/events"]["post"]["requestBody"]["content"]["application/json"]
     assert webhook["examples"]
+
+
+def test_links_carry_the_ids_a_start_answers_into_every_operation_that_takes_them():
+    """OpenAPI links (api.openapi_links): what a client, or schemathesis's stateful phase, may do next."""
+    doc = create_app(Settings()).openapi()
+    operation_ids = {op["operationId"]: (m, path) for path, item in doc["paths"].items() for m, op in item.items()}
+    started = doc["paths"]["/v1/journeys"]["post"]["responses"]["201"]["links"]
+    targets = {operation_ids[link["operationId"]] for link in started.values()}
+    takes_a_journey = {(m, path) for m, path in operation_ids.values() if "{journey_id}" in path}
+    assert takes_a_journey <= targets
+    assert ("post", "/v1/integrations/{source}/events") in targets
+    assert started["CompleteFamilyConsent"]["parameters"]["path.step"] == "family_consent"
+    assert started["SendClinicEvent"]["requestBody"]["journey_id"] == "$response.body#/journey_id"
+    opened = doc["paths"]["/v1/journeys/{journey_id}/cases"]["post"]["responses"]["201"]["links"]
+    assert {operation_ids[link["operationId"]][1] for link in opened.values()} >= {
+        "/v1/cases/{case_id}",
+        "/v1/cases/{case_id}/actions",
+        "/v1/cases/{case_id}/events",
+    }
+
+
+def test_the_signature_and_the_codec_session_are_declared_as_what_authenticates():
+    doc = create_app(Settings()).openapi()
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["WebhookSignature"] == {**schemes["WebhookSignature"], "type": "apiKey", "in": "header"}
+    assert doc["paths"]["/v1/integrations/{source}/events"]["post"]["security"] == [{"WebhookSignature": []}]
+    for path in ("/codec/decode", "/codec/encode"):
+        assert {"HTTPBearer": []} in doc["paths"][path]["post"]["security"]
+        assert {"CodecSession": []} in doc["paths"][path]["post"]["security"]
