@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from domain.contracts import NewEvent
 from domain.events import DomainEvent, utc_text
 from domain.policy import Policy
+from domain.rules import rules_of
 from domain.state_copy import deep_copy
 
 SEVERITY = {
@@ -187,7 +188,7 @@ def _apply_case(state: CaseState | None, recorded: NewEvent, *, in_place: bool) 
             ended = WAIT_ENDED_BY.get(event.action)
             if ended:
                 new.waits.pop(ended, None)
-            if event.status == "resolved" and new.rules >= 2:
+            if event.status == "resolved" and rules_of(new).resolved_case_waits_for_nobody:
                 new.waits = {}  # a resolved case waits for nobody
             started = WAIT_STARTED_BY.get(event.action)
             if started and event.due_at:

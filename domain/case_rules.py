@@ -21,7 +21,7 @@ from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import instant, utc_text
 from domain.regions import province_timezone
-from domain.rules import CURRENT
+from domain.rules import CURRENT, rules_of
 
 SUPERVISOR_ACTIONS = frozenset({"escalate", "close"})
 ACTING_ROLES = frozenset({"officer", "supervisor", "admin", "integration", "system"})
@@ -119,7 +119,7 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     }
     if cmd.action in waits and waits[cmd.action] not in state.waits:
         raise InvalidTransition(f"nothing is waiting for {cmd.action}", state=state.status)
-    if cmd.action == "repatriate" and state.repatriated and state.rules >= 2:
+    if cmd.action == "repatriate" and state.repatriated and rules_of(state).repatriated_once:
         # Once: for a death case it files the BPJS death claim and ends the journey.
         raise InvalidTransition("the case's repatriation is already recorded", state=state.status)
     if cmd.action == "escalate" and cmd.to not in (None, "supervisor", "rapid_response_team"):
@@ -131,10 +131,9 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     if cmd.action == "close":
         return [Emitted(CaseClosed(reason=cmd.note or "closed by a supervisor"), cmd.actor)]
     p = state.policy
+    zone = province_timezone(state.province_code) if rules_of(state).working_days_in_province else UTC
     due = {
-        "request_clarification": add_working_days(
-            now, p.case_clarification_working_days, province_timezone(state.province_code) if state.rules >= 2 else UTC
-        ),
+        "request_clarification": add_working_days(now, p.case_clarification_working_days, zone),
         "request_documents": now + timedelta(days=p.case_documents_incomplete_days),
         "mark_unreachable": now + timedelta(days=p.case_unreachable_days),
     }.get(cmd.action)
@@ -174,7 +173,7 @@ def settle_case(state: CaseState, now: datetime) -> list[Emitted]:
             reason = f"first response was due {state.first_response_due_at:%Y-%m-%d %H:%M} UTC and was missed"
             out.append(Emitted(CaseEscalated(to=target, reason=reason), SYSTEM))
         return out
-    if state.status == "resolved" and state.rules >= 2:
+    if state.status == "resolved" and rules_of(state).resolved_case_waits_for_nobody:
         return []  # resolving ends every wait; only a supervisor's close is left
     for name, due in sorted(state.waits.items(), key=lambda item: item[1]):
         if due > now:

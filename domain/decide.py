@@ -32,7 +32,7 @@ from domain.events import instant
 from domain.evidence import evidence_json, parse_evidence
 from domain.evolve import contract_end
 from domain.regions import local_date
-from domain.rules import CURRENT
+from domain.rules import CURRENT, rules_of
 from domain.state import JourneyState
 from domain.steps import (
     ACTIONABLE,
@@ -89,7 +89,9 @@ def registration_refusal(state: JourneyState) -> str | None:
     """The registration rule checked before the registry is asked: 18+ on the start date, the date
     in the worker's province (a journey started at 06:00 WIB is started on that day, not the UTC one)."""
     start_date = (
-        local_date(state.started_at, state.worker.province_code) if state.rules >= 2 else state.started_at.date()
+        local_date(state.started_at, state.worker.province_code)
+        if rules_of(state).age_on_local_start_date
+        else state.started_at.date()
     )
     age = relativedelta(start_date, state.worker.birth_date).years
     if age < state.policy.minimum_age_years:
@@ -217,7 +219,10 @@ def complete(
         # lapse timer fired is still a departure made with a valid check (rules compare the fields).
         medical = state.steps.get("medical_check")
         lapsed_later = (
-            state.rules >= 2 and medical is not None and medical.state == EXPIRED and medical.valid_until is not None
+            rules_of(state).departure_after_lapse_accepted
+            and medical is not None
+            and medical.state == EXPIRED
+            and medical.valid_until is not None
         )
         if (
             medical is None
@@ -240,7 +245,7 @@ def complete(
             out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), actor))
     if (
         step == "departure"
-        and state.rules >= 2
+        and rules_of(state).departure_after_lapse_accepted
         and DOCUMENT_EXPIRED in state.flags
         and not _other_expired(state, "medical_check")
     ):

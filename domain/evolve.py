@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from domain import events as ev
 from domain.contracts import NewEvent
+from domain.rules import rules_of
 from domain.state import CaseRef, HeldEvidence, JourneyState, StepStatus
 from domain.state_copy import deep_copy
 from domain.steps import AVAILABLE, COMPLETED, EXPIRED, LOCKED, REJECTED, WAIVED, requirements, steps_for
@@ -50,7 +51,7 @@ def _apply(state: JourneyState | None, recorded: NewEvent, *, in_place: bool) ->
         _APPLY[type(event)](new, event, recorded)
     new.version = recorded.seq
     new.updated_at = recorded.occurred_at
-    if isinstance(event, ev.StepReopened) and new.rules >= 2:
+    if isinstance(event, ev.StepReopened) and rules_of(new).reopen_relocks_dependents:
         _relock_dependents(new, event.step)
     _unlock(new)
     return new
@@ -112,7 +113,7 @@ def _step_completed(s: JourneyState, e: ev.StepCompleted, r: NewEvent) -> None:
         s.employer_name = e.evidence.get("employer_name")
     if e.step == "job_selection" and "job_order_id" in e.evidence:
         s.job_order_id = e.evidence["job_order_id"]
-    if e.step == "departure" and s.rules >= 2:
+    if e.step == "departure" and rules_of(s).departure_after_lapse_accepted:
         # A check that lapsed after the worker had left served its purpose: it is completed, not
         # expired (and no longer offered as a step to redo).
         medical = s.steps.get("medical_check")

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from domain.contracts import NewEvent
+from domain.rules import rules_of
 from domain.state import JourneyState
 from domain.steps import COMPLETED
 
@@ -59,7 +60,8 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         out.append(
             Effect(kind="release_quota", key=f"{jid}:job_selection:release:{recorded.seq}", step="job_selection")
         )
-    if recorded.type == "StepReopened" and data.get("step") == "registration" and after.rules >= 2:
+    asks_again = rules_of(after).reopened_registration_asks_again
+    if recorded.type == "StepReopened" and data.get("step") == "registration" and asks_again:
         # Registration is the engine's: reopened (after a NIK mismatch the registry may since have
         # corrected), it asks Dukcapil and SIAPkerja again, under new idempotency keys.
         out.append(Effect(kind="register", key=f"{jid}:registration:{recorded.seq}", step="registration"))

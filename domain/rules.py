@@ -17,5 +17,43 @@ Version 2 (2026-11):
   a case is repatriated once; working days are the province's weekdays.
 """
 
+from dataclasses import dataclass
+
 LEGACY = 1
 CURRENT = 2
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a version of the rules does, feature by feature: the code asks `rules_of(state)` once and
+    reads the answer by name, instead of comparing version numbers wherever a rule differs."""
+
+    version: int
+    # Journeys.
+    reopen_relocks_dependents: bool  # a reopened step locks again the steps waiting on it
+    reopened_registration_asks_again: bool  # a reopened registration asks the registries again
+    departure_after_lapse_accepted: bool  # a departure made while the medical check was valid
+    age_on_local_start_date: bool  # the minimum age on the start date in the worker's province
+    stores_while_awaiting_reopen: bool  # what arrives while an unfit journey waits is stored at once
+    early_events_applied_as_integrations: bool  # what came with the start (a complaint) is applied
+    release_only_own_quota: bool  # a completion that lost a quota race gives back nothing of the winner's
+    release_quota_without_job_order: bool  # an ended journey gives back whatever unit it holds
+    # Cases.
+    resolved_case_waits_for_nobody: bool
+    repatriated_once: bool
+    working_days_in_province: bool  # working days in the province's time zone, not UTC
+    settles_every_passed_deadline: bool  # an update or wake-up records every deadline passed by then
+    death_claim_refusal_goes_to_supervisors: bool  # a refused BPJS death claim is handed to people
+
+
+_ALL_FEATURES = {name: True for name in Rules.__dataclass_fields__ if name != "version"}
+_BY_VERSION = {
+    LEGACY: Rules(version=LEGACY, **{name: False for name in _ALL_FEATURES}),
+    CURRENT: Rules(version=CURRENT, **_ALL_FEATURES),
+}
+
+
+def rules_of(state_or_version: object) -> Rules:
+    """The rules of a journey or case state (its `rules` member), or of a version number."""
+    version = state_or_version if isinstance(state_or_version, int) else state_or_version.rules  # type: ignore[attr-defined]
+    return _BY_VERSION[version]

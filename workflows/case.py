@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.decide import Emitted
     from domain.errors import DomainError
+    from domain.rules import rules_of
     from workflows import effects
     from workflows.journey import refusal
 
@@ -91,7 +92,7 @@ class ProtectionCaseWorkflow:
 
     def _settle(self) -> None:
         """Record every deadline that has passed by now, in order (a missed first response, then waits)."""
-        if self.state.rules < 2:  # legacy: one batch per wake-up
+        if not rules_of(self.state).settles_every_passed_deadline:  # legacy: one batch per wake-up
             self._commit(case_rules.settle_case(self.state, workflow.now()))
             return
         self._commit(case_rules.settle_case(self.state, workflow.now()), case_rules.settle_case)
@@ -146,7 +147,7 @@ class ProtectionCaseWorkflow:
                 **effects.external_call(),
             )
         except ActivityError as exc:
-            if s.rules < 2:
+            if not rules_of(s).death_claim_refusal_goes_to_supervisors:
                 raise
             # BPJS refused the claim (outages are retried for ever): the supervisors file it by hand,
             # and the journey still ends, as deceased, without a claim reference.
@@ -199,7 +200,7 @@ class ProtectionCaseWorkflow:
         # Deadlines that passed before this action are recorded first: an update can be handled in
         # the same activation as the timer that fired for it (a worker that was behind), and a
         # first response given after its deadline is still a missed one, escalated.
-        if self.state.rules >= 2:
+        if rules_of(self.state).settles_every_passed_deadline:
             self._settle()
         self._commit(self._decide(cmd))
         self._settle()

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.decide import Emitted
     from domain.reactions import Effect
+    from domain.rules import rules_of
     from domain.state import JourneyState
 
 # The event store is ours: retry it quickly and for ever (an outage of the database is waited out).
@@ -161,7 +162,7 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
                 ActivityName.ISSUE_EPMI, _call(state, effect), result_type=EpmiIssued, **external_call()
             )
             return decide.external_request("siskop2mi", "pre_departure_orientation", epmi.epmi_id)
-        if effect.kind == "release_quota" and (state.job_order_id or state.rules >= 2):
+        if effect.kind == "release_quota" and (state.job_order_id or rules_of(state).release_quota_without_job_order):
             # The store gives back whatever unit the journey holds; the id is for the record.
             held = effect.params.get("job_order_id") or state.job_order_id or ""
             request = QuotaRequest(journey_id=state.journey_id, job_order_id=held)

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError, RuleViolation
     from domain.evolve import evolve
     from domain.reactions import Effect, closing_effects, reactions, reports_death, step_change_sms
+    from domain.rules import rules_of
     from domain.state import JourneyState
     from domain.view import journey_view, projection
     from workflows import effects
@@ -72,7 +73,7 @@ class JourneyWorkflow:
             else:
                 self._effects.append(Effect(kind="register", key=f"{start.journey_id}:registration"))
         for message in self._early:
-            if self.state.rules >= 2:
+            if rules_of(self.state).early_events_applied_as_integrations:
                 self._commit(self._integration(message))
             else:
                 self._commit(integrations.integration(self.state, message, workflow.now()))
@@ -86,7 +87,7 @@ class JourneyWorkflow:
                 if not await self._may_reopen():
                     for effect in closing_effects(self.state):
                         self._commit(await effects.run(lambda: self.state, effect))
-                    if self.state.rules >= 2:  # legacy journeys closed without storing the window's events
+                    if rules_of(self.state).stores_while_awaiting_reopen:  # legacy journeys closed without storing
                         await self._flush()
                     return journey_view(self.state)
             elif self._should_continue_as_new():
@@ -128,7 +129,7 @@ class JourneyWorkflow:
         if self.state.outcome != "medically_unfit":
             return False
         window = timedelta(days=self.state.policy.unfit_reopen_window_days)
-        if self.state.rules < 2:
+        if not rules_of(self.state).stores_while_awaiting_reopen:
             try:
                 await workflow.wait_condition(lambda: self.state.status == "active", timeout=window)
             except TimeoutError:
@@ -254,7 +255,7 @@ class JourneyWorkflow:
             except DomainError as exc:
                 # Give back what this call took; a unit held already belongs to the call that took it
                 # (two concurrent completions: the one that lost must not release the winner's unit).
-                if not quota.already_held or self.state.rules < 2:
+                if not quota.already_held or not rules_of(self.state).release_only_own_quota:
                     key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
                     self._effects.append(Effect(kind="release_quota", key=key, params={"job_order_id": job_order_id}))
                 raise refusal(exc) from None
