@@ -6,14 +6,13 @@ read model once the workflow is gone; lists come from the read model. A case out
 caller's region answers 404, as if it did not exist.
 """
 
-import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from fastapi import Response
-from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
 
@@ -22,7 +21,7 @@ from api.errors import ApiError, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_journey, journey_ended
+from api.services.journey_access import find_journey, journey_ended, query_state
 from api.services.journeys import read_model_page, stream_page
 from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
 from domain.contracts import CaseCommand, OpenCase
@@ -44,23 +43,12 @@ def _with_overdue(case: dict[str, Any], now: datetime | None = None) -> dict[str
 
 
 async def _query_case(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> dict[str, Any]:
-    """The case from its workflow. Right after the child starts its first task may not have run: retry briefly."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
-    while True:
-        try:
-            view = await handle.query("state", result_type=dict, rpc_timeout=timedelta(seconds=wait_seconds))
-            if view.get("status") != "starting":
-                return view
-            failure: Exception | None = None
-        except (WorkflowQueryFailedError, RPCError) as exc:
-            if isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND:
-                raise
-            failure = exc
-        if asyncio.get_running_loop().time() >= deadline:
-            if failure is not None:
-                raise failure
-            raise ApiError(503, "UNAVAILABLE", "The case is starting; try again")
-        await asyncio.sleep(0.2)
+    """The case from its workflow (`journey_access.query_state`'s retries: right after the child starts,
+    its first task may not have run); one still starting after `wait_seconds` is 503."""
+    view = await query_state(handle, wait_seconds)
+    if view.get("status") == "starting":
+        raise ApiError(503, "UNAVAILABLE", "The case is starting; try again")
+    return view
 
 
 async def _find_case(
