@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from domain import events as ev
 from domain.contracts import RecordEmploymentEvent
 from domain.decide import Emitted, check_active, check_version
-from domain.errors import EvidenceInvalid, InvalidTransition, RuleViolation
+from domain.errors import EvidenceInvalid, InvalidTransition, RuleViolation, error_fields
 from domain.evidence import DocumentDate, within_bounds
 from domain.state import JourneyState
 
@@ -67,7 +67,7 @@ def employment_event(state: JourneyState, cmd: RecordEmploymentEvent, now: datet
     try:
         data: Any = _EMPLOYMENT_MODELS[cmd.kind].model_validate(cmd.data)
     except ValidationError as exc:
-        fields = sorted({".".join(["data", *map(str, e["loc"])]) for e in exc.errors()})
+        fields = error_fields("data", exc)
         raise EvidenceInvalid(f"{cmd.kind} data is invalid", fields=fields) from None
     if cmd.kind == "contract_extended":
         if state.contract_end is None:  # the contract step was waived: there is no end to move

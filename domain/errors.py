@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """A command the domain refuses. `code` is the API error code; `extra` goes into the error body."""
@@ -51,3 +53,9 @@ class Forbidden(DomainError):
 ERROR_TYPES: dict[str, type[DomainError]] = {
     cls.code: cls for cls in (InvalidTransition, RuleViolation, VersionConflict, EvidenceInvalid, NotFound, Forbidden)
 }
+
+
+def error_fields(prefix: str, exc: ValidationError) -> list[str]:
+    """The dotted paths of the fields a pydantic validation refused, under `prefix` (`evidence.valid_until`),
+    sorted and each once: what a 422 names (never the values)."""
+    return sorted({".".join([prefix, *map(str, err["loc"])]) for err in exc.errors()})

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from domain.errors import EvidenceInvalid, NotFound
+from domain.errors import EvidenceInvalid, NotFound, error_fields
 from domain.steps import STEP_BY_ID
 
 # Fixed bounds of every date the domain accepts. Far enough from the calendar's ends (years 1 and
@@ -256,7 +256,7 @@ def parse_evidence(step: str, scheme: str, evidence: dict[str, Any]) -> Evidence
     try:
         return model.model_validate(evidence)
     except ValidationError as exc:
-        fields = sorted({".".join(["evidence", *map(str, err["loc"])]) for err in exc.errors()})
+        fields = error_fields("evidence", exc)
         raise EvidenceInvalid(f"evidence for {step} is invalid", fields=fields) from None
 
 

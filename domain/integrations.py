@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, V
 from domain import events as ev
 from domain.contracts import Actor, CaseType, IntegrationEvent
 from domain.decide import Emitted, complete
-from domain.errors import EvidenceInvalid, RuleViolation
+from domain.errors import EvidenceInvalid, RuleViolation, error_fields
 from domain.evidence import multi_line, parse_evidence
 from domain.protection import case_opened
 from domain.state import JourneyState
@@ -82,7 +82,7 @@ def _complaint(
     try:
         complaint = ComplaintData.model_validate(msg.data)
     except ValidationError as exc:
-        fields = sorted({".".join(["data", *map(str, e["loc"])]) for e in exc.errors()})
+        fields = error_fields("data", exc)
         return [received("refused", None, f"invalid complaint: {', '.join(fields)}")]
     via = "embassy" if msg.source == "embassy" else "hotline"
     return [

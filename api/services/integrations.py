@@ -17,7 +17,7 @@ from api.services.container import Services
 from api.services.journey_access import JOURNEY_ID, stale_claim
 from domain import signatures
 from domain.contracts import IntegrationEvent
-from domain.errors import EvidenceInvalid
+from domain.errors import EvidenceInvalid, error_fields
 from domain.evidence import validate_evidence
 from domain.integrations import ComplaintData
 from domain.pii import mask_evidence, mask_text
@@ -57,7 +57,7 @@ def _check_data(type_: str, step: str | None, data: dict[str, Any]) -> None:
         fields = [f"data.{f.removeprefix('evidence.')}" for f in exc.extra.get("fields", [])]
         raise invalid(fields, f"data is not valid for {type_}") from None
     except ValidationError as exc:
-        fields = sorted({".".join(["data", *map(str, e["loc"])]) for e in exc.errors()})
+        fields = error_fields("data", exc)
         raise invalid(fields, f"data is not valid for {type_}") from None
 
 
