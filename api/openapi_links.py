@@ -83,7 +83,13 @@ CASE_SOURCES = (
     ("get", "/v1/cases", "200", "$response.body#/items/0/case_id"),
 )
 # Reference data: (collection, id member).
-REFERENCE_KINDS = (("p3mi", "p3mi_id"), ("job-orders", "job_order_id"))
+REFERENCE_KINDS = (
+    ("p3mi", "p3mi_id"),
+    ("job-orders", "job_order_id"),
+    ("clinics", "clinic_id"),
+    ("training-centres", "institution_id"),
+    ("missions", "mission"),
+)
 
 
 def journey_targets(journey_id: str, version: str | None = None) -> list[Target]:
@@ -142,6 +148,11 @@ def links_table() -> dict[tuple[str, str, str], list[Target]]:
         # `ALREADY_EXISTS` names the one that exists.
         table["post", f"/v1/{kind}", "409"] = reference_targets(kind, id_name, f"$response.body#/error/{id_name}")
         table["get", f"/v1/{kind}", "200"] = reference_targets(kind, id_name, f"$response.body#/items/0/{id_name}")
+    # A country is opened or closed by its code, as the list names it.
+    patch_country = Target(
+        "PatchCountry", "patch", "/v1/countries/{code}", {"path.code": "$response.body#/items/0/code"}
+    )
+    table["get", "/v1/countries", "200"] = [patch_country]
     return table
 
 

@@ -2,13 +2,27 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
 
 from api.deps import Admin, CurrentUser, ServicesDep
 from api.schemas.errors import error_responses
 from api.schemas.journeys import Page
-from api.schemas.reference import JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
+from api.schemas.reference import (
+    ClinicIn,
+    ClinicPatch,
+    CountryPatch,
+    JobOrderIn,
+    JobOrderPatch,
+    MissionIn,
+    MissionPatch,
+    P3miIn,
+    P3miPatch,
+    TrainingCentreIn,
+    TrainingCentrePatch,
+)
 from api.services import reference
+from store.catalogues import CLINICS, MISSIONS, TRAINING_CENTRES, Catalogue
 
 router = APIRouter(prefix="/v1", tags=["reference data"])
 
@@ -92,3 +106,78 @@ async def list_provinces(caller: CurrentUser, services: ServicesDep) -> Any:
 @router.get("/countries", response_model=Page, responses=_UNPARAMETERISED, summary="Destination countries (extension)")
 async def list_countries(caller: CurrentUser, services: ServicesDep) -> Any:
     return await reference.list_countries(services)
+
+
+@router.patch(
+    "/countries/{code}",
+    responses={**_ONE, **error_responses({403: "FORBIDDEN (admin only)"})},
+    summary="Open or close a destination country (admin); a closed one refuses new journeys",
+)
+async def patch_country(
+    code: Annotated[str, Path(pattern=r"^[A-Z]{2}$", examples=["SA"])],
+    body: CountryPatch,
+    caller: Admin,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    return await reference.set_country_status(services, code, body)
+
+
+def _catalogue_routes(path: str, cat: Catalogue, created: type[BaseModel], patch: type[BaseModel]) -> None:
+    """GET/POST `/v1/<path>` and GET/PATCH `/v1/<path>/{<id>}` for one catalogue (API.md, Reference
+    data): every role reads, admins write. The path parameter is named as API.md names the id."""
+    one = f"/{path}/{{{cat.key}}}"
+    code_param = Annotated[str, Path(alias=cat.key, max_length=64)]
+    plural = path.replace("-", " ")
+
+    async def list_entries(caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None) -> Any:
+        return await reference.list_catalogue(services, cat, limit, cursor)
+
+    async def create_entry(body: created, caller: Admin, services: ServicesDep) -> dict[str, Any]:  # type: ignore[valid-type]
+        return await reference.create_catalogue_entry(services, cat, body)
+
+    async def get_entry(code: code_param, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+        return await reference.get_catalogue_entry(services, cat, code)
+
+    async def patch_entry(code: code_param, body: patch, caller: Admin, services: ServicesDep) -> dict[str, Any]:  # type: ignore[valid-type]
+        return await reference.patch_catalogue_entry(services, cat, code, body)
+
+    name = path.replace("-", "_")
+    router.add_api_route(
+        f"/{path}",
+        list_entries,
+        methods=["GET"],
+        response_model=Page,
+        responses=_READ,
+        summary=f"List {plural}",
+        operation_id=f"list_{name}",
+    )
+    router.add_api_route(
+        f"/{path}",
+        create_entry,
+        methods=["POST"],
+        status_code=201,
+        responses=_CREATE,
+        summary=f"Register a {cat.kind} (admin)",
+        operation_id=f"create_{name}",
+    )
+    router.add_api_route(
+        one,
+        get_entry,
+        methods=["GET"],
+        responses=_ONE,
+        summary=f"One {cat.kind}",
+        operation_id=f"get_{name}",
+    )
+    router.add_api_route(
+        one,
+        patch_entry,
+        methods=["PATCH"],
+        responses=_PATCH,
+        summary=f"Change a {cat.kind} (admin)",
+        operation_id=f"patch_{name}",
+    )
+
+
+_catalogue_routes("clinics", CLINICS, ClinicIn, ClinicPatch)
+_catalogue_routes("training-centres", TRAINING_CENTRES, TrainingCentreIn, TrainingCentrePatch)
+_catalogue_routes("missions", MISSIONS, MissionIn, MissionPatch)

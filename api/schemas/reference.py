@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from api.schemas import NOT_BOOL_OR_TEXT, Code, Name, P3miId
+from api.schemas import CODE, NOT_BOOL_OR_TEXT, Code, Name, P3miId
 
 PROVINCE = r"^[0-9]{2}$"
 Quota = Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL_OR_TEXT]
@@ -95,3 +95,82 @@ class JobOrderPatch(BaseModel):
     status: Literal["open", "closed"] | None = None
 
     _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
+
+
+# ---- the catalogues of codes that evidence names (clinics, training centres, missions) ---------------
+
+CatalogueCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=CODE)]
+Regency = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class ClinicIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"clinic_id": "CLN-3374-02", "name": "Klinik Sehat", "province_code": "33"}]},
+    )
+
+    clinic_id: CatalogueCode
+    name: Name = Field(max_length=200)
+    province_code: str = Field(pattern=PROVINCE)
+    regency_code: Regency | None = None
+
+
+class ClinicPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Klinik Sehat Migran"}]})
+
+    name: Name | None = Field(None, max_length=200)
+    province_code: str | None = Field(None, pattern=PROVINCE)
+    regency_code: Regency | None = None
+
+    _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
+
+
+class TrainingCentreIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"institution_id": "LPK-3374-02", "name": "LPK Semarang", "province_code": "33"}]
+        },
+    )
+
+    institution_id: CatalogueCode
+    name: Name = Field(max_length=200)
+    province_code: str = Field(pattern=PROVINCE)
+    regency_code: Regency | None = None
+
+
+class TrainingCentrePatch(ClinicPatch):
+    pass
+
+
+class MissionIn(BaseModel):
+    """`kind` and `city` are extensions of API.md's shape."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"mission": "KJRI-KHH", "name": "KJRI Kaohsiung", "country": "TW"}]},
+    )
+
+    mission: CatalogueCode
+    name: Name = Field(max_length=200)
+    country: Country
+    kind: Literal["embassy", "consulate", "kdei"] = "embassy"
+    city: Name | None = Field(None, max_length=100)
+
+
+class MissionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "KBRI Seoul"}]})
+
+    name: Name | None = Field(None, max_length=200)
+    country: Country | None = None
+    kind: Literal["embassy", "consulate", "kdei"] | None = None
+    city: Name | None = Field(None, max_length=100)
+
+    _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
+
+
+class CountryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "closed"}]})
+
+    status: Literal["open", "closed"]

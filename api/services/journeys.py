@@ -55,6 +55,9 @@ async def _check_placement(services: Services, body: StartJourneyIn) -> None:
             raise ApiError(409, "RULE_VIOLATION", "The P3MI's licence is not active", rule="p3mi_licence_not_active")
     if body.job_order_id and await services.reference.get_job_order(body.job_order_id) is None:
         raise invalid(["job_order_id"], "Unknown job order")
+    country = await services.reference.get_country(body.destination_country)
+    if country is not None and country["status"] == "closed":
+        raise ApiError(409, "RULE_VIOLATION", "The destination country is closed", rule="destination_closed")
 
 
 def _start_input(services: Services, caller: Caller, journey_id: str, body: StartJourneyIn) -> StartJourney:

@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from api.errors import ApiError, invalid, not_found
-from api.schemas.reference import JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
+from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
+from store.catalogues import Catalogue
 from store.errors import AlreadyExists
 
 
@@ -103,3 +106,45 @@ async def list_provinces(services: Services) -> dict[str, Any]:
 
 async def list_countries(services: Services) -> dict[str, Any]:
     return {"items": list(await services.reference.list_countries()), "next_cursor": None}
+
+
+async def list_catalogue(services: Services, cat: Catalogue, limit: int, cursor: str | None) -> dict[str, Any]:
+    try:
+        return _page(await services.reference.catalogues.list(cat, limit, cursor))
+    except ValueError as exc:
+        raise invalid(["cursor"], "The cursor is not valid") from exc
+
+
+async def get_catalogue_entry(services: Services, cat: Catalogue, code: str) -> dict[str, Any]:
+    found = await services.reference.catalogues.get(cat, code)
+    if found is None:
+        raise not_found(f"{cat.kind.capitalize()} not found")
+    return found
+
+
+async def create_catalogue_entry(services: Services, cat: Catalogue, body: BaseModel) -> dict[str, Any]:
+    item = body.model_dump()
+    try:
+        return await services.reference.catalogues.create(cat, item)
+    except ValueError as exc:
+        raise invalid([], f"The {cat.kind} is not valid") from exc
+    except AlreadyExists as exc:
+        raise ApiError(409, "ALREADY_EXISTS", f"A {cat.kind} with this id exists", **{cat.key: item[cat.key]}) from exc
+
+
+async def patch_catalogue_entry(services: Services, cat: Catalogue, code: str, body: BaseModel) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    try:
+        found = await services.reference.catalogues.patch(cat, code, changes)
+    except ValueError as exc:
+        raise invalid(sorted(changes), "The change is not valid") from exc
+    if found is None:
+        raise not_found(f"{cat.kind.capitalize()} not found")
+    return found
+
+
+async def set_country_status(services: Services, code: str, body: CountryPatch) -> dict[str, Any]:
+    found = await services.reference.set_country_status(code, body.status)
+    if found is None:
+        raise not_found("Country not found")
+    return found

@@ -169,6 +169,21 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PATCH", "/v1/job-orders/{job_order_id}"): Rule(ADMINS, body={"quota": -1}, answer=422),
     ("GET", "/v1/provinces"): Rule(READERS),
     ("GET", "/v1/countries"): Rule(READERS),
+    ("PATCH", "/v1/countries/{code}"): Rule(ADMINS, body={"status": "shut"}, answer=422),
+    **{
+        (method, path): rule
+        for collection, key in (
+            ("clinics", "clinic_id"),
+            ("training-centres", "institution_id"),
+            ("missions", "mission"),
+        )
+        for method, path, rule in (
+            ("GET", f"/v1/{collection}", Rule(READERS)),
+            ("POST", f"/v1/{collection}", Rule(ADMINS, answer=422)),
+            ("GET", f"/v1/{collection}/{{{key}}}", Rule(READERS)),
+            ("PATCH", f"/v1/{collection}/{{{key}}}", Rule(ADMINS, body={"name": ""}, answer=422)),
+        )
+    },
     # The codec server of Temporal's Web UI (docs/privacy.md): auditors and admins; its page is public.
     ("POST", "/codec/decode"): Rule(AUDITORS, body=CODEC_BODY, answer=200),
     ("POST", "/codec/encode"): Rule(AUDITORS, body=CODEC_BODY, answer=200),
@@ -182,21 +197,6 @@ POLICY: dict[tuple[str, str], Rule] = {
 NOT_OFFERED: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/reports/placements"): Rule(REPORTERS, LISTED),
     ("GET", "/v1/reports/cases"): Rule(REPORTERS, LISTED),
-    ("PATCH", "/v1/countries/{code}"): Rule(ADMINS),
-    **{
-        (method, path): Rule(READERS if method == "GET" else ADMINS)
-        for collection, key in (
-            ("clinics", "clinic_id"),
-            ("training-centres", "institution_id"),
-            ("missions", "mission"),
-        )
-        for method, path in (
-            ("GET", f"/v1/{collection}"),
-            ("POST", f"/v1/{collection}"),
-            ("GET", f"/v1/{collection}/{{{key}}}"),
-            ("PATCH", f"/v1/{collection}/{{{key}}}"),
-        )
-    },
 }
 
 
@@ -320,6 +320,10 @@ def _request(key: tuple[str, str], subjects: Subjects, unknown: bool = False) ->
         "step": "medical_check",
         "p3mi_id": "P3MI-0007",
         "job_order_id": "JO-2026-0042",
+        "code": "TW",
+        "clinic_id": "CLN-3374-01",
+        "institution_id": "LPK-3374-01",
+        "mission": "KDEI-TPE",
         "source": "clinic",
     }
     if unknown:

@@ -139,3 +139,28 @@ async def test_admin_creates_and_pages_p3mi_and_job_orders(reference):
     assert seen == sorted(seen) and len(seen) == 6
     tw, _ = await reference.list_job_orders(limit=50, destination_country="TW", status="open")
     assert {j["job_order_id"] for j in tw} == {"JO-2026-0042", "JO-2026-0043", "JO-2026-0099"}
+
+
+async def test_the_catalogues_are_paged_created_and_patched_and_the_seed_keeps_what_admins_changed(reference):
+    from store.catalogues import CLINICS, MISSIONS
+
+    cats = reference.catalogues
+    first, cursor = await cats.list(CLINICS, limit=2)
+    assert [c["clinic_id"] for c in first] == ["CLN-3171-01", "CLN-3273-01"] and cursor
+    rest, end = await cats.list(CLINICS, limit=100, cursor=cursor)
+    assert "CLN-3374-01" in {c["clinic_id"] for c in rest} and end is None
+    made = await cats.create(MISSIONS, {"mission": "KJRI-KHH", "name": "KJRI Kaohsiung", "country": "TW"})
+    assert made == {"mission": "KJRI-KHH", "name": "KJRI Kaohsiung", "country": "TW", "kind": "embassy", "city": ""}
+    with pytest.raises(AlreadyExists):
+        await cats.create(MISSIONS, {"mission": "KJRI-KHH", "name": "again", "country": "TW"})
+    assert (await cats.patch(CLINICS, "CLN-3374-01", {"name": "Klinik Baru"}))["name"] == "Klinik Baru"
+    assert await cats.patch(CLINICS, "CLN-0000-00", {"name": "x"}) is None
+    with pytest.raises(ValueError):
+        await cats.patch(CLINICS, "CLN-3374-01", {"clinic_id": "CLN-9"})
+    assert (await reference.set_country_status("TW", "closed"))["status"] == "closed"
+    assert await reference.set_country_status("ZZ", "closed") is None
+
+    await reference.seed()
+    assert (await reference.get_country("TW"))["status"] == "closed"
+    assert (await cats.get(CLINICS, "CLN-3374-01"))["name"] == "Klinik Baru"
+    assert await cats.exists(MISSIONS, "KJRI-KHH") and not await cats.exists(MISSIONS, "KJRI-XXX")
