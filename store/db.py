@@ -135,16 +135,36 @@ async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterato
     SQLite's busy handler they would sleep and retry with growing back-offs, and under load a few
     would wait seconds. Writers in other processes still meet the busy timeout."""
     if engine.dialect.name != "sqlite":
-        async with engine.execution_options(pmi_write=True).begin() as conn:
+        async with _transaction(engine.execution_options(pmi_write=True)) as conn:
             yield conn
         return
     queue = _writer_queue(engine)
     await queue.acquire(urgent)
     try:
-        async with engine.execution_options(pmi_write=True).begin() as conn:
+        async with _transaction(engine.execution_options(pmi_write=True)) as conn:
             yield conn
     finally:
         queue.release()
+
+
+@asynccontextmanager
+async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.begin()`, except that what ends the transaction (commit or rollback, and the connection's
+    return to the pool) is not cut short by a cancellation. A worker shutting down cancels its running
+    activities; a write cancelled while it ended left its connection checked out with the transaction
+    open, holding SQLite's write lock (or PostgreSQL's row locks) until it was collected, and every
+    other writer waited out its busy timeout."""
+    conn = await engine.connect()
+    try:
+        trans = await conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            await asyncio.shield(trans.rollback())
+            raise
+        await asyncio.shield(trans.commit())
+    finally:
+        await asyncio.shield(conn.close())
 
 
 @asynccontextmanager
