@@ -101,7 +101,9 @@ def plan(scheme: str, now: datetime) -> list[Update | Signal | Wait]:
         Signal(
             "clinic", "medical.result", {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": str(now.date())}
         ),
-        Update("competency_training", {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": iso(now)}),
+        Update(
+            "competency_training", {"certificate_no": "CERT-1", "institution_id": "LPK-3374-01", "issued_at": iso(now)}
+        ),
         Signal(
             "imigrasi",
             "passport.issued",

@@ -104,7 +104,7 @@ def evidence(step: str, scheme: str, job_order: str | None, now: datetime) -> di
         ),
         "placement_agreement": {"agreement_no": "PA-1", "signed_at": now.date().isoformat()},
         "medical_check": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()},
-        "competency_training": {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": iso},
+        "competency_training": {"certificate_no": "CERT-1", "institution_id": "LPK-3374-01", "issued_at": iso},
         "passport": {"passport_no": "C*****12", "expires_at": (now + timedelta(days=5 * 365)).date().isoformat()},
         "employment_contract": {
             "contract_no": "EC-1",

@@ -5,6 +5,7 @@ the simulator, the worker and the API. Everything persistent lives under
 `PMI_DATA_DIR`, so stopping and starting again keeps every journey.
 """
 
+import asyncio
 import os
 import sys
 import time
@@ -122,10 +123,16 @@ def run(settings: Settings, log=stderr_log) -> int:
             if not sup.stopping:
                 log("Temporal did not come up; see the log above")
             return 0 if sup.stopping else 1
-        log("migrating the database")
+        log("migrating the database and loading the reference data")
+
+        from cli.main import _backfill_nik_hashes, _seed
         from store.migrate import upgrade
 
         upgrade(settings.db_url)
+        # Idempotent, and it never undoes an admin's change: evidence names clinics, training centres
+        # and missions, which must exist.
+        asyncio.run(_backfill_nik_hashes(settings))
+        asyncio.run(_seed(settings))
         for spec in part_specs(settings, env):
             sup.start(spec)
         api_health = f"http://{settings.api_host}:{settings.api_port}/healthz"

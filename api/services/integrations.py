@@ -15,6 +15,7 @@ from api.rate_limits import RateLimits
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.container import Services
 from api.services.journey_access import JOURNEY_ID, stale_claim
+from api.services.reference import check_codes
 from domain import signatures
 from domain.contracts import IntegrationEvent
 from domain.errors import EvidenceInvalid, error_fields
@@ -111,6 +112,7 @@ async def receive_event(
         return known
     event = _parse(source, raw)
     journey_id = await _resolve(services, event)
+    await check_codes(services, event.data, "data")
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     step = EVENT_TYPES[event.type][1]
     data, secrets = mask_evidence(step, event.data) if step is not None else (event.data, {})

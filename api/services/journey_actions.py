@@ -12,6 +12,7 @@ from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn
 from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey, journey_ended
+from api.services.reference import check_codes
 from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand
 from domain.evidence import validate_evidence
 from domain.pii import mask_evidence
@@ -53,6 +54,7 @@ async def step_action(
     secrets: dict[str, str] = {}
     if action == "complete":
         evidence = validate_evidence(step, ref.scheme or "", body.evidence)
+        await check_codes(services, evidence, "evidence")
         evidence, secrets = mask_evidence(step, evidence)
     else:
         if body.evidence:

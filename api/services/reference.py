@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from api.errors import ApiError, invalid, not_found
 from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
-from store.catalogues import Catalogue
+from store.catalogues import CLINICS, MISSIONS, TRAINING_CENTRES, Catalogue
 from store.errors import AlreadyExists
 
 
@@ -148,3 +148,18 @@ async def set_country_status(services: Services, code: str, body: CountryPatch) 
     if found is None:
         raise not_found("Country not found")
     return found
+
+
+# The evidence and event fields that name an entry of a catalogue: an unknown code is 422 (API.md).
+CODE_FIELDS: dict[str, Catalogue] = {"clinic_id": CLINICS, "institution_id": TRAINING_CENTRES, "mission": MISSIONS}
+
+
+async def check_codes(services: Services, data: dict[str, Any], prefix: str) -> None:
+    """422 naming each field of `data` (`<prefix>.clinic_id`, ...) whose code no catalogue holds."""
+    unknown = [
+        f"{prefix}.{name}"
+        for name, cat in CODE_FIELDS.items()
+        if isinstance(data.get(name), str) and not await services.reference.catalogues.exists(cat, data[name])
+    ]
+    if unknown:
+        raise invalid(unknown, "Unknown reference code")

@@ -202,7 +202,7 @@ async def test_withdraw_and_cancel_end_the_journey(stack: Stack):
 async def test_integration_answers(stack: Stack):
     nik = new_nik()
     jid = (await start(stack, nik, None, scheme="G2G"))["journey_id"]
-    medical = {"clinic_id": "CLN-1", "result": "fit", "examined_at": TODAY.isoformat()}
+    medical = {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()}
     e = event(jid, "medical.result", medical)
     r = await stack.webhook("clinic", e)
     assert r.status_code == 202 and r.json() == {"status": "accepted", "journey_id": jid}

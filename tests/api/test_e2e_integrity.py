@@ -52,7 +52,7 @@ async def test_an_event_for_an_ended_journey_is_accepted_and_kept(stack: Stack):
     assert r.status_code == 200, r.text
     handle = stack.client.get_workflow_handle(jid)
     await asyncio.wait_for(handle.result(), 30)
-    medical = {"clinic_id": "CLN-1", "result": "fit", "examined_at": TODAY.isoformat()}
+    medical = {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()}
     r = await stack.webhook("clinic", event(jid, "medical.result", medical, "clinic-late-1"))
     assert r.status_code == 202 and r.json() == {"status": "accepted", "journey_id": jid}, r.text
     r = await stack.webhook("clinic", event(jid, "medical.result", medical, "clinic-late-1"))
@@ -71,7 +71,7 @@ async def test_the_state_as_of_needs_a_zoned_time_and_an_existing_event(stack: S
 
 async def test_an_event_whose_data_breaks_its_steps_field_rules_is_malformed(stack: Stack):
     jid = (await start(stack, new_nik(), None, scheme="G2G"))["journey_id"]
-    medical = {"clinic_id": "CLN-1", "result": "maybe-unfit", "examined_at": TODAY.isoformat()}
+    medical = {"clinic_id": "CLN-3374-01", "result": "maybe-unfit", "examined_at": TODAY.isoformat()}
     r = await stack.webhook("clinic", event(jid, "medical.result", medical))
     assert r.status_code == 422 and r.json()["error"]["fields"] == ["data.result"], r.text
     assert "maybe-unfit" not in r.text

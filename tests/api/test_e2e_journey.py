@@ -102,7 +102,7 @@ async def drive_to_departure(stack: Stack, jid: str, job_id: str) -> None:
         "lsp",
         jid,
         "certification.issued",
-        {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": TODAY.isoformat()},
+        {"certificate_no": "CERT-1", "institution_id": "LPK-3374-01", "issued_at": TODAY.isoformat()},
     )
     # The contract started months ago and ran one month, so employment ends right after departure:
     # the dev server cannot skip time, but the domain judges what the evidence says.

@@ -22,7 +22,7 @@ async def test_a_worker_restart_mid_journey_loses_nothing(stack: Stack):
     await stack.stop_worker()
     try:
         # The API still answers what needs no worker, and the server keeps the signal.
-        medical = {"clinic_id": "CLN-1", "result": "fit", "examined_at": TODAY.isoformat()}
+        medical = {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()}
         r = await stack.webhook("clinic", event(jid, "medical.result", medical))
         assert r.status_code == 202, r.text
         r = await stack.webhook("clinic", {**event(jid, "medical.result", medical), "nik": nik, "journey_id": None})

@@ -65,3 +65,32 @@ async def test_a_closed_destination_refuses_new_journeys_until_it_reopens(client
     assert (await client.patch("/v1/countries/XX", json={"status": "open"}, headers=admin)).status_code == 404
     bad = await client.patch("/v1/countries/TW", json={"status": "shut"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["error"]["fields"] == ["status"]
+
+
+async def test_an_event_naming_an_unknown_clinic_is_422_naming_the_field(stack):
+    from tests.api.stack import new_nik
+    from tests.api.test_e2e_journey import start
+
+    nik = new_nik()
+    jid = (await start(stack, nik, None, scheme="G2G"))["journey_id"]
+    data = {"clinic_id": "CLN-0000-00", "result": "fit", "examined_at": "2026-03-02"}
+    body = {"event_id": f"clinic-{jid}", "type": "medical.result", "nik": nik, "occurred_at": "2026-03-02T09:00:00Z"}
+    r = await stack.webhook("clinic", {**body, "data": data})
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["data.clinic_id"]
+    # Refused, so not received: the same event id with a known clinic is the first delivery.
+    r = await stack.webhook("clinic", {**body, "data": {**data, "clinic_id": "CLN-3374-01"}})
+    assert r.status_code == 202, r.text
+
+
+async def test_a_step_completed_with_an_unknown_training_centre_is_422_and_not_completed(stack):
+    from tests.api.stack import new_nik, step_states
+    from tests.api.test_e2e_journey import start
+
+    jid = (await start(stack, new_nik(), None, scheme="G2G"))["journey_id"]
+    evidence = {"certificate_no": "CERT-1", "institution_id": "LPK-0000-00", "issued_at": "2026-03-02T09:00:00Z"}
+    r = await stack.api.post(
+        f"/v1/journeys/{jid}/steps/competency_training/complete", json={"evidence": evidence}, headers=stack.auth()
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["fields"] == ["evidence.institution_id"]
+    assert step_states(await stack.journey(jid))["competency_training"] != "completed"

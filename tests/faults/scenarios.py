@@ -57,7 +57,11 @@ def bound(deadline: float) -> float:
 
 def certificate_for(nik: str) -> dict[str, Any]:
     """An LSP certificate addressed by NIK, not journey id; its step waits for job selection, so it is held."""
-    data = {"certificate_no": f"CERT-{uuid.uuid4().hex[:6]}", "institution_id": "LSP-1", "issued_at": TODAY.isoformat()}
+    data = {
+        "certificate_no": f"CERT-{uuid.uuid4().hex[:6]}",
+        "institution_id": "LPK-3374-01",
+        "issued_at": TODAY.isoformat(),
+    }
     return {**event("", "certification.issued", data), "journey_id": None, "nik": nik}
 
 
