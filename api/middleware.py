@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import strict_json
+from api.errors import invalid
 
 MAX_BODY_BYTES = 1024 * 1024
 INTEGRATIONS = "/v1/integrations/"
@@ -102,8 +103,7 @@ class BodyLimitMiddleware:
             try:
                 strict_json.check(body)
             except strict_json.StrictJsonError as exc:
-                error = {"code": "VALIDATION_ERROR", "message": str(exc), "fields": ["body"]}
-                await self._answer(send, 422, {"error": error})
+                await self._answer(send, 422, invalid(["body"], str(exc)).body())
                 return
         replayed = False
 
