@@ -76,11 +76,10 @@ _TOO_MANY = {
 
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the 429 answer to every operation that authenticates its caller (a bearer token, or a signature)."""
-    for path, operations in schema.get("paths", {}).items():
+    """Add the 429 answer to every operation that authenticates its caller: those that declare a security
+    scheme (a bearer token, the codec session, the webhook signature)."""
+    for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            if operation.get("security") or path.startswith("/v1/integrations/") or path.startswith("/codec/"):
+            if isinstance(operation, dict) and operation.get("security") and "responses" in operation:
                 operation["responses"].setdefault("429", _TOO_MANY)
     return schema
