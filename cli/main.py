@@ -36,13 +36,19 @@ async def _backfill_nik_hashes(settings: Settings) -> int:
         await engine.dispose()
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+def migrate(settings: Settings) -> int:
     """Bring the database to the newest schema, and the data to what it expects (the NIK hashes that
-    let `POST /v1/journeys/search` find journeys that had ended before migration 0005)."""
+    let `POST /v1/journeys/search` find journeys that had ended before migration 0005); returns how
+    many hashes were filled. `pmi migrate`, `pmi seed` and `pmi run` all start with it."""
     from store.migrate import upgrade
 
     upgrade(settings.db_url)
-    filled = asyncio.run(_backfill_nik_hashes(settings))
+    return asyncio.run(_backfill_nik_hashes(settings))
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the database to the newest schema (`migrate`)."""
+    filled = migrate(settings)
     print(f"database migrated: {_safe_url(settings.db_url)}" + (f" ({filled} NIK hashes filled)" if filled else ""))
     return 0
 

@@ -125,13 +125,11 @@ def run(settings: Settings, log=stderr_log) -> int:
             return 0 if sup.stopping else 1
         log("migrating the database and loading the reference data")
 
-        from cli.main import _backfill_nik_hashes, _seed
-        from store.migrate import upgrade
+        from cli.main import _seed, migrate
 
-        upgrade(settings.db_url)
+        migrate(settings)
         # Idempotent, and it never undoes an admin's change: evidence names clinics, training centres
         # and missions, which must exist.
-        asyncio.run(_backfill_nik_hashes(settings))
         asyncio.run(_seed(settings))
         for spec in part_specs(settings, env):
             sup.start(spec)
