@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from api.errors import ApiError, invalid, not_found
 from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
-from store.catalogues import CLINICS, MISSIONS, TRAINING_CENTRES, Catalogue
+from store.catalogues import CLINICS, MISSIONS, P3MI, TRAINING_CENTRES, Catalogue
 from store.errors import AlreadyExists
 
 
@@ -17,10 +17,7 @@ def _page(result: Any) -> dict[str, Any]:
 
 
 async def list_p3mi(services: Services, limit: int, cursor: str | None) -> dict[str, Any]:
-    try:
-        return _page(await services.reference.list_p3mi(limit, cursor))
-    except ValueError as exc:
-        raise invalid(["cursor"], "The cursor is not valid") from exc
+    return await list_catalogue(services, P3MI, limit, cursor)
 
 
 async def get_p3mi(services: Services, p3mi_id: str) -> dict[str, Any]:
