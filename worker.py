@@ -18,6 +18,7 @@ from activities.imigrasi import ImigrasiActivities
 from activities.job_orders import JobOrderActivities
 from activities.notify import NotifyActivities
 from activities.siskop2mi import Siskop2miActivities
+from activities.standing import StandingActivities
 from config import Settings, get_settings
 from store.archive import HistoryArchive
 from store.cases import CaseReadModel
@@ -32,8 +33,9 @@ from workflows.audit_sweep import AuditSweepWorkflow
 from workflows.case import ProtectionCaseWorkflow
 from workflows.client import codec_for
 from workflows.journey import JourneyWorkflow
+from workflows.standing import StandingBroadcastWorkflow
 
-WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow, AuditSweepWorkflow]
+WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow, AuditSweepWorkflow, StandingBroadcastWorkflow]
 # The domain is pure and deterministic by construction: share its modules with the sandbox
 # instead of re-importing them for every workflow run.
 SANDBOX = SandboxedWorkflowRunner(
@@ -53,7 +55,9 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         checkpoints=checkpoints,
         keys=keys,
     )
-    job_orders = JobOrderActivities(ReferenceData(engine))
+    reference = ReferenceData(engine)
+    job_orders = JobOrderActivities(reference)
+    standing = StandingActivities(reference, JourneyReadModel(engine))
     dukcapil = DukcapilActivities(http, vault.get)
     siskop2mi = Siskop2miActivities(http)
     notify = NotifyActivities(http, vault.get)
@@ -62,6 +66,7 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         event_store.append_events,
         job_orders.take_quota,
         job_orders.release_quota,
+        standing.standing_page,
         dukcapil.verify_nik,
         siskop2mi.register_worker,
         siskop2mi.issue_epmi,

@@ -19,7 +19,7 @@ class JobOrderActivities:
 
         A refusal is a result, not an error: the workflow turns it into a RULE_VIOLATION."""
         return await self._reference.take_quota(
-            input.journey_id, input.job_order_id, input.destination_country, input.scheme
+            input.journey_id, input.job_order_id, input.destination_country, input.scheme, input.p3mi_id
         )
 
     @activity.defn(name=ActivityName.RELEASE_QUOTA)

@@ -32,6 +32,7 @@ JOURNEY_OPERATIONS = (
     ("Cancel", "post", "/v1/journeys/{journey_id}/cancel"),
     ("Close", "post", "/v1/journeys/{journey_id}/close"),
     ("RecordEmploymentEvent", "post", "/v1/journeys/{journey_id}/employment-events"),
+    ("WaiveRule", "post", "/v1/journeys/{journey_id}/waivers"),
     ("Verify", "post", "/v1/journeys/{journey_id}/verify"),
     ("Export", "get", "/v1/journeys/{journey_id}/export"),
     ("Erase", "post", "/v1/journeys/{journey_id}/erase"),

@@ -64,6 +64,8 @@ class StartJourney(Contract):
     sector: Literal["formal", "informal"] | None = None
     actor: Actor
     policy: Policy = Field(default_factory=Policy)
+    # The last day the P3MI's licence is valid (the admin's reference data), None if it has no end date.
+    p3mi_licence_valid_until: date | None = None
     # Tests force continue-as-new after this many history-changing messages; None = only when Temporal suggests it.
     continue_as_new_after: int | None = None
     # Set only by continue-as-new: the journey state (a `JourneyState` as JSON) carried into the next run.
@@ -118,6 +120,45 @@ class IntegrationEvent(Contract):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class StandingChange(Contract):
+    """Signal `standing_changed`: an admin changed the licence of the journey's P3MI or the status of
+    its destination (the value as the reference data holds it now)."""
+
+    kind: Literal["p3mi_licence", "destination"]
+    key: str  # the P3MI's id or the country's code
+    status: str
+    valid_until: date | None = None
+
+
+class StandingSweep(Contract):
+    """Input of `StandingBroadcastWorkflow`: tell the journeys of a P3MI, or bound for a country, that
+    have not departed what the reference data now says of it; `cursor` and `sweep` carry a sweep across
+    continue-as-new."""
+
+    kind: Literal["p3mi_licence", "destination"]
+    key: str
+    cursor: str | None = None
+    sweep: int = 1
+
+
+class StandingPage(Contract):
+    """One page of the journeys a standing change reaches, with the standing as the store holds it now
+    (None: the P3MI or country is gone, and there is nothing to tell)."""
+
+    change: StandingChange | None
+    journey_ids: list[str] = Field(default_factory=list)
+    cursor: str | None = None
+
+
+class WaiveRule(Contract):
+    """Update `waive_rule`: a supervisor lets a journey past a rule that blocks it."""
+
+    rule: Literal["destination_closed"]
+    reason: str
+    expected_version: int | None = None
+    actor: Actor
+
+
 # ---- activities -------------------------------------------------------------
 
 
@@ -135,6 +176,7 @@ class ActivityName:
     FILE_DEATH_CLAIM = "bpjs.file_death_claim"
     TAKE_QUOTA = "job_orders.take_quota"
     RELEASE_QUOTA = "job_orders.release_quota"
+    STANDING_PAGE = "reference.standing_page"
     ARCHIVE_CLOSED_RUNS = "audit.archive_closed_runs"
     SIGN_CHECKPOINTS = "audit.sign_checkpoints"
 
@@ -186,6 +228,7 @@ class QuotaRequest(Contract):
     job_order_id: str
     destination_country: str | None = None
     scheme: Scheme | None = None
+    p3mi_id: str | None = None  # a P3MI journey takes only its own P3MI's job orders
 
 
 class QuotaResult(Contract):
@@ -350,6 +393,11 @@ class ChannelMessage(Contract):
     text: str
     case_id: str | None = None
     journey_id: str | None = None
+
+
+def office_channel(province_code: str) -> str:
+    """The channel of the BP3MI office of a province: officers read what needs their attention there."""
+    return f"bp3mi-{province_code}"
 
 
 class ChannelPosted(Contract):

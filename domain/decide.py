@@ -20,6 +20,7 @@ from domain.contracts import (
     StartJourney,
     StepCommand,
 )
+from domain.documents import TRAVEL_DOCUMENTS, invalid_at, lapsing_steps
 from domain.errors import (
     EvidenceInvalid,
     Forbidden,
@@ -33,6 +34,7 @@ from domain.evidence import evidence_json, parse_evidence
 from domain.evolve import contract_end
 from domain.regions import local_date
 from domain.rules import CURRENT, rules_of
+from domain.standing import check_step
 from domain.state import JourneyState
 from domain.steps import (
     ACTIONABLE,
@@ -81,6 +83,7 @@ def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
         occupation=cmd.occupation,
         sector=cmd.sector,
         policy=cmd.policy,
+        p3mi_licence_valid_until=cmd.p3mi_licence_valid_until if rules >= 3 else None,
     )
     return [Emitted(started, cmd.actor)]
 
@@ -143,6 +146,7 @@ def step_action(state: JourneyState, cmd: StepCommand, now: datetime) -> list[Em
     if current not in ACTIONABLE:
         raise InvalidTransition(f"{cmd.step} is {current}", state=current)
     if cmd.action == "complete":
+        _same_job_order(state, cmd)
         return complete(state, cmd.step, cmd.evidence, cmd.actor, now, note=cmd.note)
     reason = (cmd.reason or "").strip()
     if not reason:
@@ -150,6 +154,18 @@ def step_action(state: JourneyState, cmd: StepCommand, now: datetime) -> list[Em
     if cmd.action == "reject":
         return [Emitted(ev.StepRejected(step=cmd.step, reason=reason), cmd.actor)]
     return [Emitted(ev.StepWaived(step=cmd.step, reason=reason), cmd.actor)]
+
+
+def _same_job_order(state: JourneyState, cmd: StepCommand) -> None:
+    """A journey started with a job order selects that one (rules 3): it is refused, not silently swapped
+    for another. To choose again a supervisor reopens job_selection, which gives back the unit."""
+    chosen = cmd.evidence.get("job_order_id")
+    if cmd.step != "job_selection" or not rules_of(state).job_order_kept or chosen is None:
+        return
+    if state.job_order_id is not None and chosen != state.job_order_id:
+        raise RuleViolation(
+            "job_order_differs", f"the journey was started for job order {state.job_order_id}, not {chosen}"
+        )
 
 
 def _reopen(state: JourneyState, cmd: StepCommand) -> list[Emitted]:
@@ -187,6 +203,7 @@ def complete(
     """Complete an actionable step with evidence, applying the step's business rules."""
     parsed = parse_evidence(step, state.scheme, raw_evidence)
     evidence = evidence_json(parsed)
+    check_step(state, step, now)
     valid_until: datetime | None = None
     out: list[Emitted] = []
     p = state.policy
@@ -230,6 +247,9 @@ def complete(
             or (medical.valid_until is not None and medical.valid_until < parsed.departed_at)
         ):
             raise RuleViolation("medical_check_not_valid", "the medical check is no longer valid at departure")
+        lapsed = invalid_at(state, parsed.departed_at)
+        if lapsed:
+            raise RuleViolation(DOCUMENT_EXPIRED, f"not valid at departure: {', '.join(lapsed)}", steps=lapsed)
     out.append(
         Emitted(
             ev.StepCompleted(
@@ -243,13 +263,17 @@ def complete(
             out.append(Emitted(ev.JourneyEnded(outcome="medically_unfit", reason="medical check: unfit"), actor))
         elif DOCUMENT_EXPIRED in state.flags and not _other_expired(state, step):
             out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), actor))
+    elif step in TRAVEL_DOCUMENTS and step in lapsing_steps(state):
+        if DOCUMENT_EXPIRED in state.flags and not _other_expired(state, step):
+            out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), actor))  # renewed
     if (
         step == "departure"
         and rules_of(state).departure_after_lapse_accepted
         and DOCUMENT_EXPIRED in state.flags
-        and not _other_expired(state, "medical_check")
+        and not _other_expired(state, *lapsing_steps(state))
     ):
-        out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), SYSTEM))  # it lapsed after departure
+        # What lapsed did so after the departure (anything invalid at departure refused it above).
+        out.append(Emitted(ev.FlagCleared(flag=DOCUMENT_EXPIRED), SYSTEM))
     if step == "departure":
         # A waived contract leaves no end date: employment then ends by termination or repatriation.
         end = state.contract_end
@@ -260,8 +284,8 @@ def complete(
     return out
 
 
-def _other_expired(state: JourneyState, step: str) -> bool:
-    return any(s.state == EXPIRED for s in state.steps.values() if s.step != step)
+def _other_expired(state: JourneyState, *steps: str) -> bool:
+    return any(s.state == EXPIRED for s in state.steps.values() if s.step not in steps)
 
 
 def _passport_covers_contract(state: JourneyState, expires: date, end: date | None) -> None:

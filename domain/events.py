@@ -42,6 +42,8 @@ class JourneyStarted(DomainEvent):
     policy: Policy
     # The engine's rules version the journey runs under (`domain.rules`); absent before they were versioned.
     rules: int = 1
+    # The last day the P3MI's licence is valid, as known at the start (rules 3; None: no end date).
+    p3mi_licence_valid_until: date | None = None
 
 
 class StepCompleted(DomainEvent):
@@ -167,6 +169,26 @@ class ProtectionCaseUpdated(DomainEvent):
     status: str
 
 
+class P3miLicenceChanged(DomainEvent):
+    """The journey's P3MI had its licence changed by an admin (suspended, revoked, renewed...)."""
+
+    status: Literal["active", "suspended", "revoked"]
+    valid_until: date | None = None
+
+
+class DestinationStatusChanged(DomainEvent):
+    """The journey's destination country was closed or reopened to placements."""
+
+    status: Literal["open", "closed"]
+
+
+class RuleWaived(DomainEvent):
+    """A supervisor let the journey go on despite a rule that blocks it (a closed destination)."""
+
+    rule: Literal["destination_closed"]
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type_name(): cls
     for cls in (
@@ -192,6 +214,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ExternalRequestRecorded,
         ProtectionCaseOpened,
         ProtectionCaseUpdated,
+        P3miLicenceChanged,
+        DestinationStatusChanged,
+        RuleWaived,
     )
 }
 

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from domain import events as ev
 from domain.contracts import NewEvent
+from domain.documents import lapses_at, lapsing_steps
 from domain.rules import rules_of
 from domain.state import CaseRef, HeldEvidence, JourneyState, StepStatus
 from domain.state_copy import deep_copy
@@ -53,6 +54,8 @@ def _apply(state: JourneyState | None, recorded: NewEvent, *, in_place: bool) ->
     new.updated_at = recorded.occurred_at
     if isinstance(event, ev.StepReopened) and rules_of(new).reopen_relocks_dependents:
         _relock_dependents(new, event.step)
+    if isinstance(event, ev.StepReopened) and event.step == "job_selection" and rules_of(new).job_order_kept:
+        new.job_order_id = None  # its unit is given back: the job order may be chosen again
     _unlock(new)
     return new
 
@@ -69,6 +72,8 @@ def _started(e: ev.JourneyStarted, r: NewEvent) -> JourneyState:
         sector=e.sector,
         policy=e.policy,
         rules=e.rules,
+        p3mi_licence_status="active" if e.p3mi_id else None,
+        p3mi_licence_valid_until=e.p3mi_licence_valid_until,
         started_at=r.occurred_at,
         updated_at=r.occurred_at,
     )
@@ -114,14 +119,17 @@ def _step_completed(s: JourneyState, e: ev.StepCompleted, r: NewEvent) -> None:
     if e.step == "job_selection" and "job_order_id" in e.evidence:
         s.job_order_id = e.evidence["job_order_id"]
     if e.step == "departure" and rules_of(s).departure_after_lapse_accepted:
-        # A check that lapsed after the worker had left served its purpose: it is completed, not
+        # A document that lapsed after the worker had left served its purpose: it is completed, not
         # expired (and no longer offered as a step to redo).
-        medical = s.steps.get("medical_check")
         departed_at = datetime.fromisoformat(str(e.evidence["departed_at"]))
         if departed_at.tzinfo is None:
             departed_at = departed_at.replace(tzinfo=UTC)
-        if medical and medical.state == EXPIRED and medical.valid_until and departed_at <= medical.valid_until:
-            medical.state, medical.reason = COMPLETED, None
+        for step in lapsing_steps(s):
+            document = s.steps.get(step)
+            if document and document.state == EXPIRED:
+                lapsed = lapses_at(document)
+                if lapsed and departed_at <= lapsed:
+                    document.state, document.reason = COMPLETED, None
     if e.source_event:
         s.held_evidence = [h for h in s.held_evidence if f"{h.source}/{h.event_id}" != e.source_event]
 
@@ -215,6 +223,21 @@ def _case_updated(s: JourneyState, e: ev.ProtectionCaseUpdated, r: NewEvent) -> 
             c.status = e.status
 
 
+def _licence_changed(s: JourneyState, e: ev.P3miLicenceChanged, r: NewEvent) -> None:
+    s.p3mi_licence_status, s.p3mi_licence_valid_until = e.status, e.valid_until
+
+
+def _destination_changed(s: JourneyState, e: ev.DestinationStatusChanged, r: NewEvent) -> None:
+    s.destination_status = e.status
+    if e.status == "open":  # a waiver answers one closure; the next needs its own
+        s.waived_rules = [w for w in s.waived_rules if w != "destination_closed"]
+
+
+def _rule_waived(s: JourneyState, e: ev.RuleWaived, r: NewEvent) -> None:
+    if e.rule not in s.waived_rules:
+        s.waived_rules = sorted([*s.waived_rules, e.rule])
+
+
 def _nothing(s: JourneyState, e, r: NewEvent) -> None:
     """Events that are a record only (welfare checks, remittances) and change no state."""
 
@@ -241,4 +264,7 @@ _APPLY = {
     ev.ExternalRequestRecorded: _external_request,
     ev.ProtectionCaseOpened: _case_opened,
     ev.ProtectionCaseUpdated: _case_updated,
+    ev.P3miLicenceChanged: _licence_changed,
+    ev.DestinationStatusChanged: _destination_changed,
+    ev.RuleWaived: _rule_waived,
 }

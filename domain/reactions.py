@@ -14,7 +14,14 @@ from domain.state import JourneyState
 from domain.steps import COMPLETED
 
 EffectKind = Literal[
-    "register", "passport_recommendation", "bpjs_enrolment", "issue_epmi", "sms", "release_quota", "start_case"
+    "register",
+    "passport_recommendation",
+    "bpjs_enrolment",
+    "issue_epmi",
+    "sms",
+    "release_quota",
+    "start_case",
+    "notify_office",
 ]
 
 # Events after which the worker is told by SMS that a step changed (EmploymentEnded completes the
@@ -69,6 +76,10 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         params = {k: str(data.get(k) or "") for k in ("case_id", "case_type", "reported_via", "description")}
         params |= {"opened_by": recorded.actor.sub, "opened_by_role": recorded.actor.role}
         out.append(Effect(kind="start_case", key=data["case_id"], params=params))
+    if recorded.type == "FlagRaised" and rules_of(after).flags_notify_office:
+        # The worker's office hears of every flag: what needs a person's attention, said where they look.
+        params = {"flag": str(data.get("flag")), "reason": str(data.get("reason") or "")}
+        out.append(Effect(kind="notify_office", key=f"{jid}:office:{recorded.seq}", params=params))
     if recorded.type in _NOTIFY and not reports_death(recorded):
         out.append(step_change_sms(jid, recorded))
     return out

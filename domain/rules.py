@@ -15,12 +15,22 @@ Version 2 (2026-11):
 - a complaint that comes with the journey's start opens its case;
 - a case's update records the deadlines that passed before it; a resolved case waits for nobody;
   a case is repatriated once; working days are the province's weekdays.
+
+Version 3 (2026-12, issue 9):
+- the passport, the work visa and the BPJS cover lapse before departure as the medical check does;
+- every flag raised tells the worker's office (a message on its channel);
+- the P3MI's licence and the destination's status are rules of the journey: a licence suspended,
+  revoked or expired blocks job selection, the placement agreement and departure, a closed destination
+  blocks departure (until it reopens or a supervisor waives it), and both flag the journey;
+- a journey started with a job order selects that one (a reopened job selection may choose again).
 """
 
 from dataclasses import dataclass
 
 LEGACY = 1
-CURRENT = 2
+V2 = 2
+V3 = 3
+CURRENT = V3
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,21 @@ class Rules:
     working_days_in_province: bool  # working days in the province's time zone, not UTC
     settles_every_passed_deadline: bool  # an update or wake-up records every deadline passed by then
     death_claim_refusal_goes_to_supervisors: bool  # a refused BPJS death claim is handed to people
+    # Journeys, version 3.
+    documents_lapse: bool  # passport, work visa and BPJS cover lapse before departure
+    flags_notify_office: bool  # a raised flag is posted to the worker's office
+    placement_standing: bool  # the P3MI licence and the destination status block and flag
+    job_order_kept: bool  # a journey started with a job order selects that one
 
 
-_ALL_FEATURES = {name: True for name in Rules.__dataclass_fields__ if name != "version"}
+# The version each feature came with (all of version 2's are listed by name in its docstring).
+_SINCE = {"documents_lapse": V3, "flags_notify_office": V3, "placement_standing": V3, "job_order_kept": V3}
+
+
+_FEATURES = [name for name in Rules.__dataclass_fields__ if name != "version"]
 _BY_VERSION = {
-    LEGACY: Rules(version=LEGACY, **{name: False for name in _ALL_FEATURES}),
-    CURRENT: Rules(version=CURRENT, **_ALL_FEATURES),
+    version: Rules(version=version, **{name: _SINCE.get(name, V2) <= version for name in _FEATURES})
+    for version in (LEGACY, V2, V3)
 }
 
 

@@ -66,6 +66,11 @@ class JourneyState(BaseModel):
     held_evidence: list[HeldEvidence] = Field(default_factory=list)
     external_requests: dict[str, str] = Field(default_factory=dict)
     open_cases: list[CaseRef] = Field(default_factory=list)
+    # The standing of the placement (rules 3, `domain.standing`): kept up to date by admins' changes.
+    p3mi_licence_status: str | None = None
+    p3mi_licence_valid_until: date | None = None
+    destination_status: str = "open"
+    waived_rules: list[str] = Field(default_factory=list)
 
     def step_state(self, step: str) -> str | None:
         s = self.steps.get(step)

@@ -7,19 +7,14 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 
 from domain import events as ev
+from domain import standing_events
 from domain.contracts import SYSTEM, Actor
 from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, Emitted, complete, midnight
+from domain.documents import next_lapse
 from domain.errors import DomainError
 from domain.events import instant
 from domain.state import JourneyState
-from domain.steps import ACTIONABLE, AVAILABLE, COMPLETED
-
-
-def _medical_lapse(state: JourneyState) -> datetime | None:
-    medical = state.steps.get("medical_check")
-    if medical and medical.state == COMPLETED and medical.valid_until and not state.departed:
-        return medical.valid_until
-    return None
+from domain.steps import ACTIONABLE, AVAILABLE
 
 
 def _arrival_due(state: JourneyState) -> datetime | None:
@@ -55,7 +50,9 @@ def next_deadline(state: JourneyState) -> datetime | None:
     """The earliest moment at which `settle` would have something to do."""
     if state.status != "active":
         return None
-    candidates = [_medical_lapse(state), _arrival_due(state), _contract_end(state)]
+    lapse = next_lapse(state)
+    candidates = [lapse[1] if lapse else None, _arrival_due(state), _contract_end(state)]
+    candidates.append(standing_events.next_deadline(state))
     candidates += [due for _, _, due in _follow_ups(state)[:1]]
     present = [c for c in candidates if c is not None]
     return min(present) if present else None
@@ -68,15 +65,19 @@ def settle(state: JourneyState, now: datetime) -> list[Emitted]:
     held = _apply_held(state, now)
     if held:
         return held
-    lapse = _medical_lapse(state)
-    if lapse and lapse <= now:
-        reason = f"medical check lapsed at {lapse:%Y-%m-%d}"
-        out = [Emitted(ev.StepExpired(step="medical_check", reason=reason), SYSTEM)]
+    lapse = next_lapse(state)
+    if lapse and lapse[1] <= now:
+        step, at = lapse
+        document = step.replace("_", " ")
+        out = [Emitted(ev.StepExpired(step=step, reason=f"{document} lapsed at {at:%Y-%m-%d}"), SYSTEM)]
         if DOCUMENT_EXPIRED not in state.flags:
             out.append(
-                Emitted(ev.FlagRaised(flag=DOCUMENT_EXPIRED, reason="medical check lapsed before departure"), SYSTEM)
+                Emitted(ev.FlagRaised(flag=DOCUMENT_EXPIRED, reason=f"{document} lapsed before departure"), SYSTEM)
             )
         return out
+    flagged = standing_events.settle(state, now)
+    if flagged:
+        return flagged
     due = _arrival_due(state)
     if due and due <= now:
         return [Emitted(ev.FlagRaised(flag=ARRIVAL_OVERDUE, reason=f"arrival report was due {due:%Y-%m-%d}"), SYSTEM)]

@@ -62,8 +62,37 @@ async def journey_g2g_death(stack) -> dict[str, str]:
     return {"journey_g2g_death": handle.id}
 
 
+async def journey_p3mi_standing(stack) -> dict[str, str]:
+    """Rules 3: a licence suspended and reinstated, a medical check lapsing (the office told), a closed
+    destination waived by a supervisor, departure, and an overdue arrival report."""
+    from domain.contracts import StandingChange, WaiveRule
+    from tests.polling import eventually
+    from tests.workflows.journeys import SUPERVISOR, act, drive_to_departure, fit_result, iso, start, view, wait_step
+
+    handle = await start(stack, "P3MI")
+    await wait_step(handle, "registration")
+    licence = StandingChange(kind="p3mi_licence", key="P3MI-0007", status="suspended")
+    await handle.signal("standing_changed", licence)
+    await handle.signal("standing_changed", licence.model_copy(update={"status": "active"}))
+    await drive_to_departure(stack, handle, "P3MI", depart=False)
+    await stack.env.sleep(timedelta(days=100))
+    await wait_step(handle, "medical_check", states=("expired",))
+    await act(handle, "medical_check", fit_result(await stack.env.get_current_time()))
+    await handle.signal("standing_changed", StandingChange(kind="destination", key="TW", status="closed"))
+    await eventually(lambda: view(handle), lambda j: "destination_closed" in j["flags"])
+    waiver = WaiveRule(rule="destination_closed", reason="visa issued, ministry consent", actor=SUPERVISOR)
+    await handle.execute_update("waive_rule", waiver, result_type=dict)
+    now = await stack.env.get_current_time()
+    await act(handle, "departure", {"departed_at": iso(now), "port": "CGK", "flight_no": "CI762"})
+    await stack.env.sleep(timedelta(days=40))  # the arrival report is overdue: flagged, the office told
+    return {"journey_p3mi_standing": handle.id}
+
+
 # Each scenario returns {history name: workflow id}; the names are the files test_replay.py requires.
+# The first sleeps after nothing else ran: once a case closes after its journey's run has moved on, the
+# test server keeps time locked, and a later sleep waits for its RPC deadline.
 SCENARIOS: list[Callable[..., Awaitable[dict[str, str]]]] = [
+    journey_p3mi_standing,
     journey_p3mi_to_arrival,
     journey_g2g_through_contract_end,
     journey_g2g_death,
@@ -73,6 +102,7 @@ NAMES = (
     "case_unpaid_wages_escalated",
     "journey_g2g_through_contract_end",
     "journey_g2g_death",
+    "journey_p3mi_standing",
 )
 
 

@@ -45,7 +45,7 @@ class Catalogue:
 P3MI = Catalogue(
     "P3MI",
     p3mi,
-    {n: n for n in ("p3mi_id", "name", "licence_no", "licence_status", "province_code")},
+    {n: n for n in ("p3mi_id", "name", "licence_no", "licence_status", "province_code", "licence_valid_until")},
 )
 CLINICS = Catalogue(
     "clinic",

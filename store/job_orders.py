@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import QuotaResult
+from domain.job_orders import job_order_refusal
 from store.db import write_tx
 from store.errors import AlreadyExists
 from store.pagination import decode_cursor, page
@@ -113,6 +114,7 @@ class JobOrderStore:
         job_order_id: str,
         destination_country: str | None = None,
         scheme: str | None = None,
+        p3mi_id: str | None = None,
     ) -> QuotaResult:
         """Take one unit of the job order for the journey, or say which rule refuses it.
 
@@ -124,7 +126,7 @@ class JobOrderStore:
             try:
                 # Urgent: an officer's job_selection update waits on it.
                 async with write_tx(self._engine, urgent=True) as conn:
-                    return await self._take_in(conn, journey_id, job_order_id, destination_country, scheme)
+                    return await self._take_in(conn, journey_id, job_order_id, destination_country, scheme, p3mi_id)
             except IntegrityError:
                 if attempt == _TAKE_ATTEMPTS - 1:
                     raise
@@ -137,6 +139,7 @@ class JobOrderStore:
         job_order_id: str,
         destination: str | None,
         scheme: str | None,
+        p3mi_id: str | None,
     ) -> QuotaResult:
         held = (
             await conn.execute(
@@ -150,14 +153,9 @@ class JobOrderStore:
         jo = (await conn.execute(select(job_orders).where(job_orders.c.job_order_id == job_order_id))).first()
         if jo is None:
             return _refused("job_order_not_found", f"no job order {job_order_id}")
-        if jo.status != "open":
-            return _refused("job_order_closed", f"job order {job_order_id} is closed")
-        if destination is not None and destination != jo.destination_country:
-            return _refused(
-                "job_order_destination_mismatch", f"job order {job_order_id} is for {jo.destination_country}"
-            )
-        if scheme is not None and scheme != jo.scheme:
-            return _refused("job_order_scheme_mismatch", f"job order {job_order_id} is a {jo.scheme} job order")
+        refused = job_order_refusal(jo._mapping, scheme, p3mi_id, destination)
+        if refused:
+            return _refused(*refused)
         taken = await conn.execute(
             job_orders.update()
             .where(

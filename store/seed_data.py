@@ -27,15 +27,16 @@ COUNTRIES = [
     ("OM", "Oman", "closed"), ("JO", "Jordan", "closed"), ("SY", "Syria", "closed"),
 ]  # fmt: skip
 
-P3MI_FIELDS = ("p3mi_id", "name", "licence_no", "licence_status", "province_code")
+P3MI_FIELDS = ("p3mi_id", "name", "licence_no", "licence_status", "province_code", "licence_valid_until")
+# A SIP3MI licence runs five years from its decree.
 P3MI = [
     dict(zip(P3MI_FIELDS, row, strict=True))
     for row in [
-        ("P3MI-0003", "PT Bina Karya Mandiri", "KEP.0003/2019", "active", "35"),
-        ("P3MI-0005", "PT Cahaya Insan Sejahtera", "KEP.0005/2020", "active", "32"),
-        ("P3MI-0007", "PT Sinar Harapan Jaya", "KEP.0007/2021", "active", "33"),
-        ("P3MI-0011", "PT Mitra Tenaga Nusantara", "KEP.0011/2018", "suspended", "52"),
-        ("P3MI-0013", "PT Duta Samudra Abadi", "KEP.0013/2017", "revoked", "31"),
+        ("P3MI-0003", "PT Bina Karya Mandiri", "KEP.0003/2019", "active", "35", "2029-03-31"),
+        ("P3MI-0005", "PT Cahaya Insan Sejahtera", "KEP.0005/2020", "active", "32", "2030-06-30"),
+        ("P3MI-0007", "PT Sinar Harapan Jaya", "KEP.0007/2021", "active", "33", "2031-01-31"),
+        ("P3MI-0011", "PT Mitra Tenaga Nusantara", "KEP.0011/2018", "suspended", "52", "2028-09-30"),
+        ("P3MI-0013", "PT Duta Samudra Abadi", "KEP.0013/2017", "revoked", "31", "2027-11-30"),
     ]
 ]
 

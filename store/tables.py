@@ -193,6 +193,8 @@ p3mi = Table(
     Column("licence_no", String(64), nullable=False),
     Column("licence_status", String(16), nullable=False),
     Column("province_code", String(2), nullable=False),
+    # The licence's last valid day (ISO date); after it the licence counts as not active. None: no end.
+    Column("licence_valid_until", String(10), nullable=True),
     CheckConstraint("licence_status IN ('active', 'suspended', 'revoked')", name="ck_p3mi_licence_status"),
 )
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         SmsMessage,
         SmsSent,
         StartCase,
+        office_channel,
     )
     from domain.decide import Emitted
     from domain.errors import DomainError
@@ -57,7 +58,7 @@ class ProtectionCaseWorkflow:
     async def run(self, start: StartCase) -> dict[str, Any]:
         if self._state is None:
             # Cases recorded before the rules were versioned replay under the legacy ones.
-            version = rules.CURRENT if workflow.patched(CASE_RULES_2) else rules.LEGACY
+            version = rules.V2 if workflow.patched(CASE_RULES_2) else rules.LEGACY
             self._commit(case_rules.open_case(start, workflow.now(), version))
         while True:
             deadline = case_rules.next_case_deadline(self.state)
@@ -115,7 +116,7 @@ class ProtectionCaseWorkflow:
         if recorded.type == "CaseOpened":
             due = f"{s.first_response_due_at:%Y-%m-%d %H:%M} UTC"
             text = f"New {s.case_type} case {s.case_id} ({s.severity}); first response due {due}"
-            self._spawn(self._post(f"bp3mi-{s.province_code}", text, key))
+            self._spawn(self._post(office_channel(s.province_code), text, key))
         if recorded.type == "CaseEscalated":
             channel = RRT_CHANNEL if data["to"] == "rapid_response_team" else f"bp3mi-{s.province_code}-supervisors"
             self._spawn(self._post(channel, f"Escalated {s.case_type} case {s.case_id}: {data['reason']}", key))

@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
         Actor,
         AppendEvents,
         AppendResult,
+        ChannelMessage,
+        ChannelPosted,
         EpmiIssued,
         JourneyCall,
         NikVerification,
@@ -31,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         SmsMessage,
         SmsSent,
         StartCase,
+        office_channel,
     )
     from domain.decide import Emitted
     from domain.reactions import Effect
@@ -57,6 +60,7 @@ async def take_quota(state: JourneyState, job_order_id: str) -> QuotaResult:
         job_order_id=job_order_id,
         destination_country=state.destination_country,
         scheme=state.scheme,
+        p3mi_id=state.p3mi_id,
     )
     if workflow.patched(QUOTA_LOCALLY):
         # The officer waits on this update: a local activity takes the unit in the worker itself,
@@ -169,6 +173,17 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
             await workflow.execute_activity(ActivityName.RELEASE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
         if effect.kind == "start_case":
             await _start_case(state, effect)
+        if effect.kind == "notify_office":
+            p = effect.params
+            message = ChannelMessage(
+                idempotency_key=effect.key,
+                channel=office_channel(state.worker.province_code),
+                text=f"Journey {state.journey_id} is flagged {p['flag']}: {p['reason']}",
+                journey_id=state.journey_id,
+            )
+            await workflow.execute_activity(
+                ActivityName.POST_CHANNEL, message, result_type=ChannelPosted, **NOTIFY_CALL
+            )
         if effect.kind == "sms":
             sms = SmsMessage(
                 journey_id=state.journey_id,

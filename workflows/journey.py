@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import decide, employment, integrations, protection, rules, timeline
+    from domain import decide, employment, integrations, protection, rules, standing_events, timeline
     from domain.commit import commit
     from domain.contracts import (
         AppendEvents,
@@ -20,8 +20,10 @@ with workflow.unsafe.imports_passed_through():
         NewEvent,
         OpenCase,
         RecordEmploymentEvent,
+        StandingChange,
         StartJourney,
         StepCommand,
+        WaiveRule,
     )
     from domain.decide import Emitted
     from domain.errors import DomainError, RuleViolation
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 JOURNEY_RULES_2 = "journey-rules-2"
+JOURNEY_RULES_3 = "journey-rules-3"
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
 NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
@@ -42,6 +45,14 @@ NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 def refusal(exc: DomainError) -> ApplicationError:
     """A domain refusal as the update's failure: `type` is the API error code."""
     return ApplicationError(exc.message, exc.as_details(), type=exc.code, non_retryable=True)
+
+
+def _rules_version() -> int:
+    """The rules a new journey runs under: the newest this code knows, or the one a recorded history
+    started with (its patch marker says which)."""
+    if workflow.patched(JOURNEY_RULES_3):
+        return rules.V3
+    return rules.V2 if workflow.patched(JOURNEY_RULES_2) else rules.LEGACY
 
 
 @workflow.defn(name="JourneyWorkflow")
@@ -66,7 +77,7 @@ class JourneyWorkflow:
     async def run(self, start: StartJourney) -> dict[str, Any]:
         if self._state is None:
             # Journeys recorded before the rules were versioned replay under the legacy ones.
-            self._commit(decide.start(start, rules.CURRENT if workflow.patched(JOURNEY_RULES_2) else rules.LEGACY))
+            self._commit(decide.start(start, _rules_version()))
             refused = decide.registration_refusal(self.state)
             if refused:
                 self._commit(decide.registration_result(self.state, None, refused))
@@ -312,6 +323,22 @@ class JourneyWorkflow:
         """A complaint opens a case: its id comes from Temporal's deterministic uuid4."""
         case_id = f"c_{workflow.uuid4().hex}" if message.type == "complaint.filed" else None
         return integrations.integration(self.state, message, workflow.now(), case_id)
+
+    @workflow.signal
+    def standing_changed(self, change: StandingChange) -> None:
+        """An admin changed the P3MI's licence or the destination's status (`domain.standing`)."""
+        if self._state is not None:
+            emitted = standing_events.standing_changed(self.state, change)
+            if emitted:
+                self._accept(emitted)
+
+    @workflow.update
+    def waive_rule(self, cmd: WaiveRule) -> dict[str, Any]:
+        return self._accept(self._decide(standing_events.waive, cmd))
+
+    @waive_rule.validator
+    def _check_waive_rule(self, cmd: WaiveRule) -> None:
+        self._decide(standing_events.waive, cmd)
 
     @workflow.update
     async def open_case(self, cmd: OpenCase) -> dict[str, Any]:

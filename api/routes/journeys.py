@@ -16,6 +16,7 @@ from api.schemas.journeys import (
     SearchIn,
     StartJourneyIn,
     StepActionIn,
+    WaiverIn,
 )
 from api.services import journey_actions, journeys
 from domain.steps import STEP_IDS
@@ -217,6 +218,17 @@ for _kind, _supervisor_only, _summary in (
     ("close", True, "Extension: close as completed once the reintegration programme is done (supervisor)"),
 ):
     _end_route(_kind, _supervisor_only, _summary)
+
+
+@router.post(
+    "/{journey_id}/waivers",
+    summary="Extension: waive a rule that blocks the journey, e.g. a destination closed after it started (supervisor)",
+    responses={200: _JOURNEY, **_CHANGE_ERRORS},
+)
+async def waive_rule(
+    journey_id: str, body: WaiverIn, caller: Supervisor, services: ServicesDep, idem: IdempotencyDep
+) -> JSONResponse:
+    return await idem.run(lambda update_id: journey_actions.waive_rule(services, caller, journey_id, body, update_id))
 
 
 @router.post(

@@ -133,6 +133,22 @@ class EndJourneyIn(BaseModel):
     expected_version: Version | None = None
 
 
+class WaiverIn(BaseModel):
+    """Extension: a supervisor lets one journey past a rule that blocks it (`destination_closed`: the
+    worker may depart to a destination closed after her journey started)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"rule": "destination_closed", "reason": "Visa issued and flight booked; ministry consent"}]
+        },
+    )
+
+    rule: Literal["destination_closed"]
+    reason: FreeText = Field(min_length=1, max_length=2000)
+    expected_version: Version | None = None
+
+
 class EmploymentEventIn(BaseModel):
     """Extension: an event of the employment period (DOMAIN.md, `employment`)."""
 

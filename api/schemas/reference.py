@@ -1,5 +1,6 @@
 """Reference data shapes: P3MI registry and job orders (API.md, Reference data)."""
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -8,6 +9,8 @@ from api.schemas import CODE, NOT_BOOL_OR_TEXT, Code, Name, P3miId
 
 PROVINCE = r"^[0-9]{2}$"
 Quota = Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL_OR_TEXT]
+# A licence's last valid day: a calendar date within the years anyone plans for.
+LicenceDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), strict=False)]
 
 
 def _not_null(value: Any) -> Any:
@@ -28,6 +31,7 @@ class P3miIn(BaseModel):
                     "licence_no": "SIP3MI-2024-0007",
                     "licence_status": "active",
                     "province_code": "33",
+                    "licence_valid_until": "2031-01-31",
                 }
             ]
         },
@@ -38,6 +42,8 @@ class P3miIn(BaseModel):
     licence_no: Name = Field(max_length=64)
     licence_status: Literal["active", "suspended", "revoked"] = "active"
     province_code: str = Field(pattern=PROVINCE)
+    # Extension: the licence's last valid day; after it the licence counts as not active.
+    licence_valid_until: LicenceDate | None = None
 
 
 class P3miPatch(BaseModel):
@@ -47,8 +53,12 @@ class P3miPatch(BaseModel):
     licence_no: Name | None = Field(None, max_length=64)
     licence_status: Literal["active", "suspended", "revoked"] | None = None
     province_code: str | None = Field(None, pattern=PROVINCE)
+    # null: the licence has no end date.
+    licence_valid_until: LicenceDate | None = None
 
-    _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
+    _fields_are_not_nullable = field_validator("name", "licence_no", "licence_status", "province_code", mode="before")(
+        _not_null
+    )
 
 
 class JobOrderIn(BaseModel):

@@ -6,13 +6,17 @@ read model once the workflow is gone; lists come from the read model. A case out
 caller's region answers 404, as if it did not exist.
 """
 
+import contextlib
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from fastapi import Response
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
 
@@ -21,10 +25,10 @@ from api.errors import ApiError, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_journey, journey_ended, query_state
+from api.services.journey_access import JourneyRef, find_journey, journey_ended, province_of, query_state
 from api.services.journeys import read_model_page, stream_page
 from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
-from domain.contracts import CaseCommand, OpenCase
+from domain.contracts import Actor, CaseCommand, OpenCase, StartCase
 from store.cases import CaseFilters
 
 log = structlog.get_logger(__name__)
@@ -85,23 +89,111 @@ async def open_case(
         reported_via=body.reported_via,
         actor=caller.actor,
     )
-    try:
-        journey = await services.temporal.update(ref.handle, "open_case", command, update_id)
-    except RPCError as exc:
-        # The journey's workflow has closed: it ended, so no case can be opened on it any more.
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise journey_ended() from exc
-        raise
-    opened = [c.get("case_id") for c in journey.get("open_cases", [])]
-    if case_id not in opened and opened:
-        # A retry deduplicated by Temporal (same update id) answers the first attempt's journey,
-        # whose case is the one it opened last.
-        case_id = opened[-1]
+    document = await services.read_model.get(journey_id)
+    if document is not None and document.get("status") == "ended":
+        case_id = await _open_after_the_end(services, caller, ref, document, body, update_id)
+    else:
+        try:
+            journey = await services.temporal.update(ref.handle, "open_case", command, update_id)
+        except WorkflowUpdateFailedError as exc:
+            # Ended since the read model was written (or ended unfit, its workflow kept for a reopen).
+            if not _refused_as_ended(exc):
+                raise
+            case_id = await _open_after_the_end(services, caller, ref, {}, body, update_id)
+            journey = {"open_cases": [{"case_id": case_id}]}
+        except RPCError as exc:
+            # The journey's workflow has closed since the read model was written: it has ended.
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            document = await services.read_model.get(journey_id)
+            if document is None or document.get("status") != "ended":
+                raise journey_ended() from exc
+            journey = {
+                "open_cases": [{"case_id": await _open_after_the_end(services, caller, ref, document, body, update_id)}]
+            }
+        opened = [c.get("case_id") for c in journey.get("open_cases", [])]
+        if case_id not in opened and opened:
+            # A retry deduplicated by Temporal (same update id) answers the first attempt's journey,
+            # whose case is the one it opened last.
+            case_id = opened[-1]
     log.info("case_opened", case_id=case_id, case_type=body.case_type, reported_via=body.reported_via)
     client = await services.temporal.client()
     case = await _query_case(client.get_workflow_handle(case_id), wait_seconds=10.0)
     await access.record(services, caller, [journey_id], "case_open", access.CASE_FIELDS)
     return _with_overdue(case)
+
+
+def _refused_as_ended(exc: WorkflowUpdateFailedError) -> bool:
+    cause = exc.cause
+    if not isinstance(cause, ApplicationError) or cause.type != "INVALID_TRANSITION" or not cause.details:
+        return False
+    details = cause.details[0]
+    return isinstance(details, dict) and details.get("state") == "ended"
+
+
+async def _open_after_the_end(
+    services: Services,
+    caller: Caller,
+    ref: JourneyRef,
+    document: dict[str, Any],
+    body: OpenCaseIn,
+    update_id: str | None,
+) -> str:
+    """An officer's case on a journey that has ended: an erased one takes none (its key, under which
+    the case's events would be sealed, is destroyed). With an `Idempotency-Key` the case id comes from
+    it, so a retry finds the case the first attempt started."""
+    if document.get("personal_data") == "erased":
+        raise ApiError(409, "INVALID_TRANSITION", "The journey's personal data is erased", state="erased")
+    case_id = _case_id(f"{ref.journey_id}:{update_id}") if update_id else f"c_{ULID()}"
+    province = ref.province_code or province_of(document) or ""
+    await start_case_after_the_end(
+        services, case_id, ref.journey_id, province, body.case_type, body.description, body.reported_via, caller.actor
+    )
+    return case_id
+
+
+def _case_id(seed: str) -> str:
+    return f"c_{hashlib.sha256(seed.encode()).hexdigest()[:26]}"
+
+
+async def start_case_after_the_end(
+    services: Services,
+    case_id: str,
+    journey_id: str,
+    province_code: str,
+    case_type: str,
+    description: str,
+    reported_via: str,
+    actor: Actor,
+) -> None:
+    """A case on a journey that has ended (DOMAIN.md: a case can be opened on any journey; unpaid wages
+    and social-security claims often come after the return). Its workflow is started here, as the
+    journey's workflow would have, since that one has closed; a second start of one id is a no-op."""
+    start = StartCase(
+        case_id=case_id,
+        journey_id=journey_id,
+        case_type=case_type,
+        description=description,
+        reported_via=reported_via,
+        province_code=province_code,
+        actor=actor,
+        policy=services.settings.policy(),
+    )
+    client = await services.temporal.client()
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            "ProtectionCaseWorkflow",
+            start,
+            id=case_id,
+            task_queue=services.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+
+
+def complaint_case_id(source: str, event_id: str) -> str:
+    """The case a complaint on an ended journey opens: one per delivered event, whatever the retries."""
+    return _case_id(f"{source}/{event_id}")
 
 
 async def get_case(services: Services, caller: Caller, case_id: str) -> dict[str, Any]:

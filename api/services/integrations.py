@@ -13,11 +13,12 @@ from api import strict_json
 from api.errors import ApiError, invalid, not_found, validation_error
 from api.rate_limits import RateLimits
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
+from api.services.cases import complaint_case_id, start_case_after_the_end
 from api.services.container import Services
-from api.services.journey_access import JOURNEY_ID, stale_claim
+from api.services.journey_access import JOURNEY_ID, province_of, stale_claim
 from api.services.reference import check_codes
 from domain import signatures
-from domain.contracts import IntegrationEvent
+from domain.contracts import Actor, IntegrationEvent
 from domain.errors import EvidenceInvalid, error_fields
 from domain.evidence import validate_evidence
 from domain.integrations import ComplaintData
@@ -175,4 +176,27 @@ async def _deliver(services: Services, source: str, journey_id: str, body: dict[
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
         log.info("integration_event_for_ended_journey", source=source, event_id=body.get("event_id"))
+        if body.get("type") == "complaint.filed":
+            await _complaint_after_the_end(services, source, journey_id, body)
     return await services.inbox.mark_delivered(source, body["event_id"])
+
+
+async def _complaint_after_the_end(services: Services, source: str, journey_id: str, body: dict[str, Any]) -> None:
+    """A complaint about a journey that has ended opens its case all the same (as an officer's would)."""
+    try:
+        complaint = ComplaintData.model_validate(body.get("data") or {})
+    except ValidationError:
+        return  # checked before it was stored (422); a stored body is valid
+    document = await services.read_model.get(journey_id)
+    if document is None or document.get("personal_data") == "erased":
+        return
+    await start_case_after_the_end(
+        services,
+        complaint_case_id(source, body["event_id"]),
+        journey_id,
+        province_of(document) or "",
+        complaint.case_type,
+        complaint.description,
+        "embassy" if source == "embassy" else "hotline",
+        Actor(sub=source, role="integration"),
+    )

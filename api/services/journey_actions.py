@@ -8,12 +8,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
 from api.errors import invalid, not_found
-from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn
+from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn, WaiverIn
 from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey, journey_ended
 from api.services.reference import check_codes
-from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand
+from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand, WaiveRule
 from domain.evidence import validate_evidence
 from domain.pii import mask_evidence
 from domain.steps import STEP_IDS
@@ -98,3 +98,13 @@ async def record_employment_event(
         kind=body.kind, data=body.data, expected_version=body.expected_version, actor=caller.actor
     )
     return await _update(services, caller, ref, "record_employment_event", command, update_id)
+
+
+async def waive_rule(
+    services: Services, caller: Caller, journey_id: str, body: WaiverIn, update_id: str | None
+) -> dict[str, Any]:
+    """A supervisor's waiver of a rule that blocks the journey (a destination closed after its start)."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    command = WaiveRule(rule=body.rule, reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
+    return await _update(services, caller, ref, "waive_rule", command, update_id)

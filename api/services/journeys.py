@@ -4,7 +4,7 @@ import contextlib
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
@@ -29,7 +29,9 @@ from domain import decide, timeline
 from domain.commit import commit
 from domain.contracts import StartJourney, WorkerProfile
 from domain.evolve import evolve
+from domain.job_orders import job_order_refusal
 from domain.pii import mask_nik, mask_phone
+from domain.standing import DESTINATION_CLOSED, LICENCE_NOT_ACTIVE, licence_problem
 from domain.view import journey_view
 from store.identity import nik_hash
 from store.pii import WorkerPii
@@ -41,8 +43,10 @@ WORKFLOW = "JourneyWorkflow"
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
 
-async def _check_placement(services: Services, body: StartJourneyIn) -> None:
-    """Scheme rules the API can check before anything is stored."""
+async def _check_placement(services: Services, body: StartJourneyIn) -> date | None:
+    """Scheme rules the API can check before anything is stored; the last valid day of the P3MI's
+    licence, which the journey keeps (an expired licence counts as not active)."""
+    valid_until: date | None = None
     if body.scheme == "P3MI" and not body.p3mi_id:
         raise invalid(["p3mi_id"], "p3mi_id is required for the P3MI scheme")
     if body.scheme != "P3MI" and body.p3mi_id:
@@ -51,16 +55,25 @@ async def _check_placement(services: Services, body: StartJourneyIn) -> None:
         p3mi = await services.reference.get_p3mi(body.p3mi_id)
         if p3mi is None:
             raise invalid(["p3mi_id"], "Unknown P3MI")
-        if p3mi.get("licence_status") != "active":
-            raise ApiError(409, "RULE_VIOLATION", "The P3MI's licence is not active", rule="p3mi_licence_not_active")
-    if body.job_order_id and await services.reference.get_job_order(body.job_order_id) is None:
-        raise invalid(["job_order_id"], "Unknown job order")
+        valid_until = date.fromisoformat(p3mi["licence_valid_until"]) if p3mi.get("licence_valid_until") else None
+        if licence_problem(body.p3mi_id, p3mi.get("licence_status"), valid_until, datetime.now(UTC)):
+            raise ApiError(409, "RULE_VIOLATION", "The P3MI's licence is not active", rule=LICENCE_NOT_ACTIVE)
+    if body.job_order_id:
+        job_order = await services.reference.get_job_order(body.job_order_id)
+        if job_order is None:
+            raise invalid(["job_order_id"], "Unknown job order")
+        refused = job_order_refusal(job_order, body.scheme, body.p3mi_id, body.destination_country)
+        if refused:
+            raise ApiError(409, "RULE_VIOLATION", refused[1], rule=refused[0])
     country = await services.reference.get_country(body.destination_country)
     if country is not None and country["status"] == "closed":
-        raise ApiError(409, "RULE_VIOLATION", "The destination country is closed", rule="destination_closed")
+        raise ApiError(409, "RULE_VIOLATION", "The destination country is closed", rule=DESTINATION_CLOSED)
+    return valid_until
 
 
-def _start_input(services: Services, caller: Caller, journey_id: str, body: StartJourneyIn) -> StartJourney:
+def _start_input(
+    services: Services, caller: Caller, journey_id: str, body: StartJourneyIn, licence_valid_until: date | None
+) -> StartJourney:
     w = body.worker
     profile = WorkerProfile(
         nik_masked=mask_nik(w.nik),
@@ -83,6 +96,7 @@ def _start_input(services: Services, caller: Caller, journey_id: str, body: Star
         actor=caller.actor,
         policy=services.settings.policy(),
         continue_as_new_after=services.settings.journey_continue_as_new_after,
+        p3mi_licence_valid_until=licence_valid_until,
     )
 
 
@@ -108,7 +122,7 @@ async def start_journey(
     `request_id` (from the `Idempotency-Key`) is kept in the workflow's memo: a retry of a start that
     did start a journey, but whose answer was lost to a timeout, answers that journey, not a 409."""
     caller.check_province_for_write(body.worker.province_code)
-    await _check_placement(services, body)
+    licence_valid_until = await _check_placement(services, body)
     settings = services.settings
     client = await services.temporal.client()
     journey_id = f"j_{ULID()}"
@@ -129,7 +143,7 @@ async def start_journey(
             nik=w.nik, full_name=w.full_name, birth_date=w.birth_date, phone=w.phone, family_phone=w.family_phone
         )
         await services.vault.put(journey_id, pii, hashed)
-        start_input = _start_input(services, caller, journey_id, body)
+        start_input = _start_input(services, caller, journey_id, body, licence_valid_until)
         handle = await client.start_workflow(
             WORKFLOW,
             start_input,

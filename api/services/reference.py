@@ -3,12 +3,15 @@
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from api.errors import ApiError, invalid, not_found
 from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
+from domain.contracts import StandingSweep
 from store.catalogues import CLINICS, MISSIONS, P3MI, TRAINING_CENTRES, Catalogue
 from store.errors import AlreadyExists
+from workflows.standing import broadcast_id
 
 
 def _page(result: Any) -> dict[str, Any]:
@@ -29,7 +32,7 @@ async def get_p3mi(services: Services, p3mi_id: str) -> dict[str, Any]:
 
 async def create_p3mi(services: Services, body: P3miIn) -> dict[str, Any]:
     try:
-        return await services.reference.create_p3mi(body.model_dump())
+        return await services.reference.create_p3mi(body.model_dump(mode="json"))
     except ValueError as exc:
         raise invalid([], "The P3MI is not valid") from exc
     except AlreadyExists as exc:
@@ -37,14 +40,31 @@ async def create_p3mi(services: Services, body: P3miIn) -> dict[str, Any]:
 
 
 async def patch_p3mi(services: Services, p3mi_id: str, body: P3miPatch) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(mode="json", exclude_unset=True)
     try:
         found = await services.reference.patch_p3mi(p3mi_id, changes)
     except ValueError as exc:
         raise invalid(sorted(changes), "The change is not valid") from exc
     if found is None:
         raise not_found("P3MI not found")
+    if {"licence_status", "licence_valid_until"} & set(changes):
+        await _tell_journeys(services, "p3mi_licence", p3mi_id)
     return found
+
+
+async def _tell_journeys(services: Services, kind: str, key: str) -> None:
+    """Start the broadcast that tells the journeys not yet departed (`workflows.standing`). Started for
+    every change that names the licence or the status, changed or not: an admin who repeats a change
+    after a 503 (Temporal unreachable) gets the journeys told."""
+    client = await services.temporal.client()
+    await client.start_workflow(
+        "StandingBroadcastWorkflow",
+        StandingSweep(kind=kind, key=key),
+        id=broadcast_id(kind, key),
+        task_queue=services.settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
 
 
 async def list_job_orders(
@@ -144,6 +164,7 @@ async def set_country_status(services: Services, code: str, body: CountryPatch) 
     found = await services.reference.set_country_status(code, body.status)
     if found is None:
         raise not_found("Country not found")
+    await _tell_journeys(services, "destination", code)
     return found
 
 

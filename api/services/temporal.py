@@ -156,7 +156,7 @@ class TemporalGateway:
                     self._client = with_deadlines(raw, self._settings.temporal_rpc_timeout_seconds)
                 except Exception as exc:
                     log.warning("temporal_connect_failed", error_type=type(exc).__name__)
-                    raise unavailable() from exc
+                    raise unavailable(dependency="temporal") from exc
         return self._client
 
     def connect_in_background(self, interval: float = 2.0) -> None:

@@ -4,7 +4,6 @@ The stack here runs a policy where an `unpaid_wages` case's first response is du
 complaint nobody handles reaches the supervisor's overdue queue on a real clock.
 """
 
-import asyncio
 import hashlib
 import json
 import uuid
@@ -220,18 +219,60 @@ async def test_open_case_validation_and_idempotency(case_stack: Stack):
     assert [r.status_code for r in replies] == [200, 200] and replies[0].json() == replies[1].json()
 
 
-async def test_ended_journey_refuses_new_cases(case_stack: Stack):
+async def test_a_case_opens_on_a_journey_that_has_ended(case_stack: Stack):
+    """Unpaid wages claimed after the return, a BPJS claim: DOMAIN.md lets a case open on any journey."""
     stack = case_stack
     jid = await new_journey(stack)
     r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "family reasons"}, headers=stack.auth())
     assert r.status_code == 200, r.text
-    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth())
-    assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION", r.text
-    assert r.json()["error"]["state"] == "ended"
-    # Once the workflow has closed, too.
-    await asyncio.sleep(1.0)
-    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json={"case_type": "fraud"}, headers=stack.auth())
-    assert r.status_code == 409 and r.json()["error"]["state"] == "ended", r.text
+    key = {"Idempotency-Key": f"case-after-end-{uuid.uuid4().hex}"}
+    case = await open_case(stack, jid, "unpaid_wages", **key)
+    assert case["journey_id"] == jid and case["status"] == "reported"
+    assert (await case_act(stack, case["case_id"], "verify")).status_code == 200
+    again = await open_case(stack, jid, "unpaid_wages", **key)  # a retry with its key: the same case
+    assert again["case_id"] == case["case_id"]
+
+    async def listed() -> list[str]:
+        r = await stack.api.get("/v1/cases", params={"journey_id": jid}, headers=stack.auth())
+        return [c["case_id"] for c in r.json()["items"]]
+
+    assert await eventually(listed) == [case["case_id"]]
+    # The journey itself is not reopened by it.
+    assert (await stack.journey(jid))["status"] == "ended"
+
+
+async def test_a_complaint_about_a_journey_that_has_ended_opens_its_case(case_stack: Stack):
+    stack = case_stack
+    jid = await new_journey(stack)
+    r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "went home"}, headers=stack.auth())
+    assert r.status_code == 200
+
+    async def closed() -> bool:
+        described = await stack.client.get_workflow_handle(jid).describe()
+        return described.status is not None and described.status.name != "RUNNING"
+
+    await eventually(closed)
+    complaint = {
+        "event_id": f"hotline-{uuid.uuid4().hex[:10]}",
+        "type": "complaint.filed",
+        "journey_id": jid,
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "data": {"case_type": "unpaid_wages", "description": "wages of her last three months never paid"},
+    }
+    r = await stack.webhook("hotline", complaint)
+    assert r.status_code == 202, r.text
+
+    async def cases() -> list[dict]:
+        r = await stack.api.get("/v1/cases", params={"journey_id": jid}, headers=stack.auth())
+        return r.json()["items"]
+
+    [case] = await eventually(cases)
+    assert case["case_type"] == "unpaid_wages"
+    r = await stack.api.get(f"/v1/cases/{case['case_id']}", headers=stack.auth())
+    assert r.status_code == 200 and r.json()["reported_via"] == "hotline"
+    again = await stack.webhook("hotline", complaint)  # a redelivery opens no second case
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert len(await cases()) == 1
 
 
 async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: Stack):
@@ -329,7 +370,8 @@ async def test_journey_gone_from_temporal_is_read_from_the_read_model(case_stack
     r = await stack.api.get(f"/v1/journeys/{gone}", headers=stack.auth())
     assert r.status_code == 200 and r.json()["journey_id"] == gone and r.json()["status"] == "ended"
     assert (await stack.api.get(f"/v1/journeys/{gone}", headers=stack.auth("officer", "34"))).status_code == 404
+    # A case still opens on it (its own workflow), but the journey takes no change.
     r = await stack.api.post(f"/v1/journeys/{gone}/cases", json={"case_type": "fraud"}, headers=stack.auth())
-    assert r.status_code == 409 and r.json()["error"]["state"] == "ended"
+    assert r.status_code == 201 and r.json()["journey_id"] == gone, r.text
     r = await stack.api.post(f"/v1/journeys/{gone}/withdraw", json={"reason": "again"}, headers=stack.auth())
     assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_TRANSITION"

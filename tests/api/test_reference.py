@@ -28,8 +28,15 @@ async def test_p3mi_can_be_created_read_listed_and_patched(client, api_settings)
     r = await client.post("/v1/p3mi", json=P3MI, headers=admin)
     assert r.status_code == 409 and r.json()["error"]["code"] == "ALREADY_EXISTS"
     assert (await client.get("/v1/p3mi/P3MI-0007", headers=reader)).json()["name"] == "PT Maju"
+    r = await client.patch("/v1/p3mi/P3MI-0007", json={"name": "PT Maju Jaya"}, headers=admin)
+    assert r.status_code == 200 and r.json()["name"] == "PT Maju Jaya"
+    # A licence change is stored, then told to the P3MI's journeys through Temporal, which is down
+    # here: 503, and the admin repeats it once Temporal is back (the journeys are told then).
     r = await client.patch("/v1/p3mi/P3MI-0007", json={"licence_status": "revoked"}, headers=admin)
-    assert r.status_code == 200 and r.json()["licence_status"] == "revoked"
+    assert r.status_code == 503 and r.json()["error"]["dependency"] == "temporal"
+    assert (await client.get("/v1/p3mi/P3MI-0007", headers=reader)).json()["licence_status"] == "revoked"
+    r = await client.patch("/v1/p3mi/P3MI-0007", json={"licence_valid_until": "2101-01-01"}, headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["licence_valid_until"]
     r = await client.patch("/v1/p3mi/P3MI-0007", json={"licence_status": "x"}, headers=admin)
     assert r.status_code == 422 and r.json()["error"]["fields"] == ["licence_status"]
     assert (await client.patch("/v1/p3mi/P3MI-0007", json={"name": "n"}, headers=reader)).status_code == 403

@@ -140,6 +140,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/journeys/{journey_id}/employment-events"): Rule(
         ACTORS, JOURNEY, body=_stale(kind="welfare_check", data={}), answer=409
     ),
+    ("POST", "/v1/journeys/{journey_id}/waivers"): Rule(
+        SUPERVISORS, JOURNEY, body=_stale(rule="destination_closed", reason="Visa issued"), answer=409
+    ),
     # Audit: every role reads, officers and supervisors in their region; erasure is the admin's.
     ("GET", "/v1/journeys/{journey_id}/state"): Rule(READERS, JOURNEY, query={"seq": "1"}),
     ("POST", "/v1/journeys/{journey_id}/verify"): Rule(READERS, JOURNEY),
@@ -150,7 +153,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit/keys"): Rule(READERS),
     # Protection cases: a case lies in its journey's region.
     ("POST", "/v1/journeys/{journey_id}/cases"): Rule(
-        ACTORS, JOURNEY, body={"case_type": "fraud", "reported_via": "walk_in"}, journey="ended", answer=409
+        ACTORS, JOURNEY, body={"case_type": "fraud", "reported_via": "walk_in"}, journey="ended", answer=201
     ),
     ("GET", "/v1/cases"): Rule(READERS, LISTED),  # `journey_id` names the journey
     ("GET", "/v1/cases/{case_id}"): Rule(READERS, JOURNEY),

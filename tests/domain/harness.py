@@ -8,7 +8,7 @@ reactions ask for, and every refusal leave the journey untouched, so tests can r
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain import decide, employment, integrations, timeline
+from domain import decide, employment, integrations, standing_events, timeline
 from domain.commit import commit
 from domain.contracts import (
     Actor,
@@ -16,8 +16,10 @@ from domain.contracts import (
     IntegrationEvent,
     NewEvent,
     RecordEmploymentEvent,
+    StandingChange,
     StartJourney,
     StepCommand,
+    WaiveRule,
     WorkerProfile,
 )
 from domain.decide import Emitted
@@ -115,6 +117,7 @@ class Journey:
         nik_refusal: str | None = None,
         province_code: str = "33",
         rules: int = CURRENT,
+        licence_valid_until: date | None = None,
     ) -> None:
         self.now = now
         self.state: JourneyState | None = None
@@ -133,6 +136,7 @@ class Journey:
             sector="informal",
             actor=OFFICER,
             policy=policy or Policy(),
+            p3mi_licence_valid_until=licence_valid_until,
         )
         self.commit(decide.start(start, rules))
         refusal = decide.registration_refusal(self.s)
@@ -215,6 +219,19 @@ class Journey:
     ) -> list[NewEvent]:
         cmd = RecordEmploymentEvent(kind=kind, data=data or {}, actor=actor, expected_version=expected_version)
         return self.commit(employment.employment_event(self.s, cmd, self.now))
+
+    def standing(
+        self, kind: str, status: str, valid_until: date | None = None, key: str | None = None
+    ) -> list[NewEvent]:
+        """An admin's change of the P3MI's licence or the destination's status reaching the journey."""
+        key = key or (self.s.p3mi_id if kind == "p3mi_licence" else self.s.destination_country)
+        change = StandingChange(kind=kind, key=key or "", status=status, valid_until=valid_until)
+        return self.commit(standing_events.standing_changed(self.s, change))
+
+    def waive_rule(
+        self, rule: str = "destination_closed", reason: str = "visa and flight booked", *, actor: Actor = SUPERVISOR
+    ) -> list[NewEvent]:
+        return self.commit(standing_events.waive(self.s, WaiveRule(rule=rule, reason=reason, actor=actor)))
 
     def withdraw(self, reason: str = "changed her mind", *, actor: Actor = OFFICER) -> list[NewEvent]:
         return self.commit(decide.end_journey(self.s, EndJourney(reason=reason, actor=actor), "withdrawn"))

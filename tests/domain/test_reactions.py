@@ -133,8 +133,23 @@ def test_records_that_change_no_step_send_no_sms():
     count = len(j.effects)
     j.employment("welfare_check")
     j.integrate("medical.result", "imigrasi", {})
-    j.advance(days=31)  # arrival report overdue flag
-    assert since(j, count) == []
+    j.advance(days=31)  # arrival report overdue flag: the office hears of it, the worker is not texted
+    assert [e.kind for e in since(j, count)] == ["notify_office"]
+
+
+def test_a_flag_raised_tells_the_workers_office_under_rules_3_and_not_before():
+    j = new().departed()
+    count = len(j.effects)
+    j.advance(days=31)
+    [notice] = since(j, count)
+    assert notice.kind == "notify_office"
+    assert notice.params == {"flag": "arrival_report_overdue", "reason": "arrival report was due 2025-02-05"}
+    assert notice.key == f"j_01TEST:office:{j.events[-1].seq}"
+    old = new(rules=2).departed()
+    count = len(old.effects)
+    old.advance(days=31)
+    assert "arrival_report_overdue" in old.s.flags
+    assert since(old, count) == []
 
 
 def test_effect_keys_depend_only_on_the_journey_step_and_sequence():

@@ -7,7 +7,7 @@ import pytest
 from domain.errors import DomainError, EvidenceInvalid, RuleViolation
 from domain.evidence import validate_evidence
 from domain.policy import Policy
-from tests.domain.harness import CONTRACT_END, SUPERVISOR, new
+from tests.domain.harness import CONTRACT_END, JOB_ORDER, SUPERVISOR, new
 
 
 def rule_of(err: pytest.ExceptionInfo) -> str:
@@ -20,8 +20,32 @@ def rule_of(err: pytest.ExceptionInfo) -> str:
 @pytest.mark.parametrize("scheme", ["P3MI", "G2G"])
 def test_job_selection_takes_a_job_order_id_in_placed_schemes(scheme):
     j = new(scheme)
+    j.act("job_selection", evidence={"job_order_id": JOB_ORDER})
+    assert j.s.steps["job_selection"].evidence == {"job_order_id": JOB_ORDER}
+    assert j.s.job_order_id == JOB_ORDER
+
+
+@pytest.mark.parametrize("scheme", ["P3MI", "G2G"])
+def test_a_journey_started_with_a_job_order_may_not_select_another(scheme):
+    j = new(scheme)
+    with pytest.raises(RuleViolation) as err:
+        j.act("job_selection", evidence={"job_order_id": "JO-9"})
+    assert rule_of(err) == "job_order_differs"
+    assert j.step("job_selection") == "available"
+
+
+def test_a_reopened_job_selection_gives_back_the_unit_and_may_choose_another_job_order():
+    j = new().through("job_selection")
+    j.act("job_selection", "reopen", reason="employer withdrew the offer", actor=SUPERVISOR)
+    assert j.s.job_order_id is None
+    assert [e.kind for e in j.effects if e.kind == "release_quota"] == ["release_quota"]
     j.act("job_selection", evidence={"job_order_id": "JO-9"})
-    assert j.s.steps["job_selection"].evidence == {"job_order_id": "JO-9"}
+    assert j.s.job_order_id == "JO-9"
+
+
+def test_under_rules_2_a_different_job_order_was_taken_silently():
+    j = new(rules=2)
+    j.act("job_selection", evidence={"job_order_id": "JO-9"})
     assert j.s.job_order_id == "JO-9"
 
 

@@ -89,16 +89,17 @@ async def test_release_gives_the_unit_back_exactly_once(reference):
 
 
 @pytest.mark.parametrize(
-    ("job_order_id", "destination", "scheme", "rule"),
+    ("job_order_id", "destination", "scheme", "p3mi_id", "rule"),
     [
-        ("JO-NOPE", None, None, "job_order_not_found"),
-        ("JO-2026-0070", None, None, "job_order_closed"),
-        ("JO-2026-0042", "HK", None, "job_order_destination_mismatch"),
-        ("JO-G2G-KR-2026", "KR", "P3MI", "job_order_scheme_mismatch"),
+        ("JO-NOPE", None, None, None, "job_order_not_found"),
+        ("JO-2026-0070", None, None, None, "job_order_closed"),
+        ("JO-2026-0042", "HK", None, None, "job_order_destination_mismatch"),
+        ("JO-G2G-KR-2026", "KR", "P3MI", None, "job_order_scheme_mismatch"),
+        ("JO-2026-0042", "TW", "P3MI", "P3MI-0003", "job_order_not_of_p3mi"),
     ],
 )
-async def test_refusals_name_their_rule_and_take_nothing(reference, job_order_id, destination, scheme, rule):
-    result = await reference.take_quota("j_x", job_order_id, destination, scheme)
+async def test_refusals_name_their_rule_and_take_nothing(reference, job_order_id, destination, scheme, p3mi_id, rule):
+    result = await reference.take_quota("j_x", job_order_id, destination, scheme, p3mi_id)
     assert (result.taken, result.rule) == (False, rule)
     assert result.message
     assert await reference.release_quota("j_x") is False
@@ -118,7 +119,7 @@ async def test_quota_cannot_go_below_filled(reference):
 async def test_admin_creates_and_pages_p3mi_and_job_orders(reference):
     new = {"p3mi_id": "P3MI-0099", "name": "PT Baru", "licence_no": "KEP.0099/2026",
            "licence_status": "active", "province_code": "33"}  # fmt: skip
-    assert await reference.create_p3mi(new) == new
+    assert await reference.create_p3mi(new) == {**new, "licence_valid_until": None}
     with pytest.raises(AlreadyExists):
         await reference.create_p3mi(new)
     jo = {"job_order_id": "JO-2026-0100", "scheme": "P3MI", "p3mi_id": "P3MI-0099", "employer_name": "Tan",

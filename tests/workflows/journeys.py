@@ -28,11 +28,14 @@ async def start(
     can_after: int | None = None,
     policy: Policy | None = None,
     with_signal: IntegrationEvent | None = None,
+    placement: tuple[str | None, str, str | None] | None = None,
+    licence_valid_until: date | None = None,
 ) -> WorkflowHandle:
-    """Starts a journey; `with_signal` is delivered with the start (before the workflow's first task)."""
+    """Starts a journey; `with_signal` is delivered with the start (before the workflow's first task).
+    `placement` is (job order, destination, P3MI) instead of the scheme's usual one."""
     journey_id = f"j_{ULID()}"
     nik = nik or new_nik()
-    job_order, destination, p3mi = JOB_ORDER.get(scheme, (None, "MY", None))
+    job_order, destination, p3mi = placement or JOB_ORDER.get(scheme, (None, "MY", None))
     await PiiVault(stack.engine, stack.settings.pii_key).put(
         journey_id, WorkerPii(nik=nik, full_name="Siti Rahayu", birth_date=birth, phone="+6281234567890")
     )
@@ -55,6 +58,7 @@ async def start(
         actor=OFFICER,
         policy=policy or Policy(),
         continue_as_new_after=can_after,
+        p3mi_licence_valid_until=licence_valid_until,
     )
     signal = {"start_signal": "integration_event", "start_signal_args": [with_signal]} if with_signal else {}
     return await stack.client.start_workflow(

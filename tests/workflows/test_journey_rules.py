@@ -250,7 +250,7 @@ async def test_what_arrives_while_an_unfit_journey_waits_to_be_reopened_is_store
 
 async def test_two_concurrent_job_selections_take_one_unit_and_keep_it(wf_stack):
     reference = ReferenceData(wf_stack.engine)
-    handle = await start(wf_stack, "P3MI")
+    handle = await start(wf_stack, "P3MI", placement=("JO-2026-0043", "TW", "P3MI-0007"))
     await wait_step(handle, "registration")
     await act(handle, "family_consent", {"consent_ref": "FC-1", "village": "Tegalrejo"})
     before = (await reference.get_job_order("JO-2026-0043"))["filled"]
@@ -274,7 +274,7 @@ async def test_two_concurrent_job_selections_take_one_unit_and_keep_it(wf_stack)
 
 async def test_withdrawing_before_departure_gives_the_job_order_unit_back(wf_stack):
     reference = ReferenceData(wf_stack.engine)
-    handle = await start(wf_stack, "P3MI")
+    handle = await start(wf_stack, "P3MI", placement=("JO-2026-0043", "TW", "P3MI-0007"))
     await wait_step(handle, "registration")
     before = (await reference.get_job_order("JO-2026-0043"))["filled"]
     await act(handle, "job_selection", {"job_order_id": "JO-2026-0043"})

@@ -5,6 +5,8 @@ that, rename the current files after what they still cover:
 
 - `*_remote_quota.json`: before the `quota-local-activity` patch (the job-order unit as a remote activity);
 - `*_before_employment_sms.json`, `*_before_no_sms_about_a_death.json`: before those SMS patches;
+- `*_before_rules_3.json`: journeys under rules 2 (patch `journey-rules-3`: documents that lapse, flags
+  told to the office, the placement's standing, the job order kept);
 - `*_before_rules_2.json` and `legacy_*.json`: journeys and cases under the legacy rules (`domain.rules`,
   patches `journey-rules-2` / `case-rules-2`). The `legacy_*` ones were recorded on the code of commit
   0f40d65 in the situations rules 2 change: a reopened registration, a reopened step with dependents, a
