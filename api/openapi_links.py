@@ -90,7 +90,10 @@ REFERENCE_KINDS = (
     ("clinics", "clinic_id"),
     ("training-centres", "institution_id"),
     ("missions", "mission"),
+    ("holidays", "date"),
 )
+# Catalogues whose entries an admin may also remove (a holiday the government moved).
+DELETABLE = frozenset({"holidays"})
 
 
 def journey_targets(journey_id: str, version: str | None = None) -> list[Target]:
@@ -126,10 +129,13 @@ def case_targets(case_id: str) -> list[Target]:
 
 def reference_targets(kind: str, id_name: str, value: str) -> list[Target]:
     path = f"/v1/{kind}/{{{id_name}}}"
-    return [
+    targets = [
         Target(f"Get{_camel(id_name)}", "get", path, {f"path.{id_name}": value}),
         Target(f"Patch{_camel(id_name)}", "patch", path, {f"path.{id_name}": value}),
     ]
+    if kind in DELETABLE:
+        targets.append(Target(f"Delete{_camel(id_name)}", "delete", path, {f"path.{id_name}": value}))
+    return targets
 
 
 def links_table() -> dict[tuple[str, str, str], list[Target]]:

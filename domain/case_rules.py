@@ -1,7 +1,8 @@
 """Protection case rules: who may do what, the state machine of DOMAIN.md, deadlines and
 automatic closure. Pure, like the journey's decide: `now` and ids are passed in."""
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Collection
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from domain.case_events import (
@@ -60,13 +61,16 @@ def first_response_overdue(case: dict[str, Any], now: datetime) -> bool:
     )
 
 
-def add_working_days(start: datetime, days: int, tz: tzinfo = UTC) -> datetime:
-    """`days` working days (Monday to Friday) after `start`; weekends are not counted. The
-    weekday is the one in `tz` (the case's province: Monday 02:00 WIB is a Monday, not a Sunday)."""
+def add_working_days(
+    start: datetime, days: int, tz: tzinfo = UTC, holidays: Collection[date] = frozenset()
+) -> datetime:
+    """`days` working days (Monday to Friday, national public holidays excepted) after `start`. The
+    day is the one in `tz` (the case's province: Monday 02:00 WIB is a Monday, not a Sunday)."""
     moment, left = start, days
     while left > 0:
         moment += timedelta(days=1)
-        if moment.astimezone(tz).weekday() < 5:
+        local = moment.astimezone(tz)
+        if local.weekday() < 5 and local.date() not in holidays:
             left -= 1
     return moment
 
@@ -133,7 +137,9 @@ def case_action(state: CaseState, cmd: CaseCommand, now: datetime) -> list[Emitt
     p = state.policy
     zone = province_timezone(state.province_code) if rules_of(state).working_days_in_province else UTC
     due = {
-        "request_clarification": add_working_days(now, p.case_clarification_working_days, zone),
+        "request_clarification": add_working_days(
+            now, p.case_clarification_working_days, zone, frozenset(cmd.holidays)
+        ),
         "request_documents": now + timedelta(days=p.case_documents_incomplete_days),
         "mark_unreachable": now + timedelta(days=p.case_unreachable_days),
     }.get(cmd.action)

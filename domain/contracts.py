@@ -352,6 +352,9 @@ class CaseCommand(Contract):
     to: Literal["police", "foreign_ministry", "social_ministry", "supervisor", "rapid_response_team"] | None = None
     track: Literal["litigation", "non_litigation"] | None = None
     resolution: str | None = None
+    # The national public holidays a deadline in working days may meet (reference data, read by the
+    # API when it sends the command, so the workflow never reads the database to decide).
+    holidays: list[date] = Field(default_factory=list)
     actor: Actor
 
 

@@ -7,6 +7,7 @@ other, the id first.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from store.db import write_tx
 from store.errors import AlreadyExists
 from store.pagination import decode_cursor, page
-from store.tables import clinics, missions, p3mi, training_centres
+from store.tables import clinics, missions, p3mi, public_holidays, training_centres
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ MISSIONS = Catalogue(
     defaults={"kind": "embassy", "city": ""},
 )
 
+HOLIDAYS = Catalogue("public holiday", public_holidays, {"date": "holiday_date", "name": "name"})
+
 
 class Catalogues:
     """Reads for every role and admin writes, for any `Catalogue`."""
@@ -103,6 +106,18 @@ class Catalogues:
             except IntegrityError as exc:
                 raise ValueError(f"{cat.kind} refused by the table's rules: {exc.orig}") from exc
         return await self.get(cat, code)  # type: ignore[return-value]
+
+    async def delete(self, cat: Catalogue, code: str) -> bool:
+        """Remove an entry (a public holiday moved by decree); False if there was none."""
+        async with write_tx(self._engine) as conn:
+            return (await conn.execute(cat.table.delete().where(cat.key_column == code))).rowcount == 1
+
+    async def holidays_between(self, first: date, last: date) -> tuple[date, ...]:
+        """The public holidays from `first` to `last`, both included, in order."""
+        column = HOLIDAYS.key_column
+        query = select(column).where(column >= first.isoformat(), column <= last.isoformat()).order_by(column)
+        async with self._engine.connect() as conn:
+            return tuple(date.fromisoformat(day) for day in (await conn.execute(query)).scalars())
 
     async def patch(self, cat: Catalogue, code: str, changes: dict[str, Any]) -> dict | None:
         """Change fields of an entry (never its id); None if there is none."""

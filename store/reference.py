@@ -12,7 +12,16 @@ from store import seed_data
 from store.catalogues import P3MI, Catalogues
 from store.db import upsert_insert, write_tx
 from store.job_orders import JobOrderStore
-from store.tables import clinics, countries, job_orders, missions, p3mi, provinces, training_centres
+from store.tables import (
+    clinics,
+    countries,
+    job_orders,
+    missions,
+    p3mi,
+    provinces,
+    public_holidays,
+    training_centres,
+)
 
 
 class ReferenceData(JobOrderStore):
@@ -97,6 +106,7 @@ class ReferenceData(JobOrderStore):
             (clinics, seed_data.CLINICS, ()),
             (training_centres, seed_data.TRAINING_CENTRES, ()),
             (missions, seed_data.MISSIONS, ()),
+            (public_holidays, [{"holiday_date": d, "name": n} for d, n in seed_data.HOLIDAYS], ()),
             (p3mi, seed_data.P3MI, ()),
             (job_orders, seed_data.JOB_ORDERS, ()),
         ]

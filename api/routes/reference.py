@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import Admin, CurrentUser, ServicesDep
@@ -12,6 +12,8 @@ from api.schemas.reference import (
     ClinicIn,
     ClinicPatch,
     CountryPatch,
+    HolidayIn,
+    HolidayPatch,
     JobOrderIn,
     JobOrderPatch,
     MissionIn,
@@ -22,7 +24,7 @@ from api.schemas.reference import (
     TrainingCentrePatch,
 )
 from api.services import reference
-from store.catalogues import CLINICS, MISSIONS, TRAINING_CENTRES, Catalogue
+from store.catalogues import CLINICS, HOLIDAYS, MISSIONS, TRAINING_CENTRES, Catalogue
 
 router = APIRouter(prefix="/v1", tags=["reference data"])
 
@@ -181,3 +183,19 @@ def _catalogue_routes(path: str, cat: Catalogue, created: type[BaseModel], patch
 _catalogue_routes("clinics", CLINICS, ClinicIn, ClinicPatch)
 _catalogue_routes("training-centres", TRAINING_CENTRES, TrainingCentreIn, TrainingCentrePatch)
 _catalogue_routes("missions", MISSIONS, MissionIn, MissionPatch)
+_catalogue_routes("holidays", HOLIDAYS, HolidayIn, HolidayPatch)
+
+
+@router.delete(
+    "/holidays/{date}",
+    status_code=204,
+    responses={**_ONE, 204: {"description": "Removed"}, **error_responses({403: "FORBIDDEN (admin only)"})},
+    summary="Remove a public holiday, e.g. one the government moved (admin; extension)",
+)
+async def delete_holiday(
+    day: Annotated[str, Path(alias="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-03-23"])],
+    caller: Admin,
+    services: ServicesDep,
+) -> Response:
+    await reference.delete_holiday(services, day)
+    return Response(status_code=204)

@@ -9,7 +9,7 @@ from api.schemas import CODE, NOT_BOOL_OR_TEXT, Code, Name, P3miId
 
 PROVINCE = r"^[0-9]{2}$"
 Quota = Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL_OR_TEXT]
-# A licence's last valid day: a calendar date within the years anyone plans for.
+# A calendar date within the years anyone plans for (a licence's last valid day, a holiday).
 LicenceDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), strict=False)]
 
 
@@ -178,6 +178,24 @@ class MissionPatch(BaseModel):
     city: Name | None = Field(None, max_length=100)
 
     _fields_are_not_nullable = field_validator("*", mode="before")(_not_null)
+
+
+class HolidayIn(BaseModel):
+    """Extension: a national public holiday, which working days skip."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"date": "2026-03-20", "name": "Hari Raya Idul Fitri 1447 H"}]},
+    )
+
+    date: LicenceDate
+    name: Name = Field(max_length=200)
+
+
+class HolidayPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Idul Fitri 1447 H"}]})
+
+    name: Name = Field(max_length=200)
 
 
 class CountryPatch(BaseModel):

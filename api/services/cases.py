@@ -27,6 +27,7 @@ from api.services import access
 from api.services.container import Services
 from api.services.journey_access import JourneyRef, find_journey, journey_ended, province_of, query_state
 from api.services.journeys import read_model_page, stream_page
+from api.services.reference import holidays_ahead
 from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
 from domain.contracts import Actor, CaseCommand, OpenCase, StartCase
 from store.cases import CaseFilters
@@ -227,6 +228,9 @@ async def case_action(
         track=body.track,
         resolution=body.resolution,
         actor=caller.actor,
+        holidays=await holidays_ahead(services, services.settings.policy().case_clarification_working_days)
+        if body.action == "request_clarification"
+        else [],
     )
     try:
         view = await services.temporal.update(handle, "case_action", command, update_id)

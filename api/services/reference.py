@@ -1,5 +1,6 @@
 """Reference data: the P3MI registry, job orders, provinces and countries."""
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -9,7 +10,7 @@ from api.errors import ApiError, invalid, not_found
 from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
 from domain.contracts import StandingSweep
-from store.catalogues import CLINICS, MISSIONS, P3MI, TRAINING_CENTRES, Catalogue
+from store.catalogues import CLINICS, HOLIDAYS, MISSIONS, P3MI, TRAINING_CENTRES, Catalogue
 from store.errors import AlreadyExists
 from workflows.standing import broadcast_id
 
@@ -103,7 +104,7 @@ async def create_job_order(services: Services, body: JobOrderIn) -> dict[str, An
 
 
 async def patch_job_order(services: Services, job_order_id: str, body: JobOrderPatch) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(mode="json", exclude_unset=True)
     try:
         found = await services.reference.patch_job_order(job_order_id, changes)
     except ValueError as exc:
@@ -140,7 +141,7 @@ async def get_catalogue_entry(services: Services, cat: Catalogue, code: str) -> 
 
 
 async def create_catalogue_entry(services: Services, cat: Catalogue, body: BaseModel) -> dict[str, Any]:
-    item = body.model_dump()
+    item = body.model_dump(mode="json")
     try:
         return await services.reference.catalogues.create(cat, item)
     except ValueError as exc:
@@ -181,3 +182,17 @@ async def check_codes(services: Services, data: dict[str, Any], prefix: str) -> 
     ]
     if unknown:
         raise invalid(unknown, "Unknown reference code")
+
+
+async def delete_holiday(services: Services, day: str) -> None:
+    if not await services.reference.catalogues.delete(HOLIDAYS, day):
+        raise not_found("Public holiday not found")
+
+
+async def holidays_ahead(services: Services, days: int) -> list[date]:
+    """The public holidays from yesterday (a province east of UTC may already be on today's date) to
+    well past `days` working days from now: what a deadline counted in working days may meet."""
+    today = datetime.now(UTC).date()
+    return await services.reference.catalogues.holidays_between(
+        today - timedelta(days=1), today + timedelta(days=2 * days + 60)
+    )

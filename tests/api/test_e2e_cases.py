@@ -8,7 +8,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -273,6 +273,40 @@ async def test_a_complaint_about_a_journey_that_has_ended_opens_its_case(case_st
     again = await stack.webhook("hotline", complaint)  # a redelivery opens no second case
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert len(await cases()) == 1
+
+
+async def test_a_clarification_asked_through_the_api_skips_the_public_holidays_an_admin_declares(case_stack: Stack):
+    from datetime import timedelta
+
+    from domain.case_rules import add_working_days
+    from domain.regions import WIB
+
+    stack = case_stack
+    admin = stack.auth("admin", "*")
+    # A holiday on each of the next two weekdays (in Central Java), declared by an admin.
+    today = datetime.now(WIB).date()
+    declared = [d for d in (today + timedelta(days=n) for n in range(1, 6)) if d.weekday() < 5][:2]
+    created = []
+    for day in declared:
+        r = await stack.api.post("/v1/holidays", json={"date": day.isoformat(), "name": "Test holiday"}, headers=admin)
+        assert r.status_code in (201, 409), r.text  # 409: a holiday already
+        created += [day] if r.status_code == 201 else []
+    try:
+        jid = await new_journey(stack)
+        case = await open_case(stack, jid)
+        assert (await case_act(stack, case["case_id"], "verify")).status_code == 200
+        asked = datetime.now(UTC)
+        r = await case_act(stack, case["case_id"], "request_clarification", note="P3MI asked to explain fees")
+        assert r.status_code == 200, r.text
+        page = (await stack.api.get("/v1/holidays", params={"limit": 500}, headers=admin)).json()["items"]
+        holidays = {date.fromisoformat(h["date"]) for h in page}
+        waiting = datetime.fromisoformat(r.json()["waiting_for"]["clarification"])
+        expected = add_working_days(asked, 15, WIB, holidays)
+        assert abs(waiting - expected) < timedelta(seconds=30)
+        assert waiting - add_working_days(asked, 15, WIB) >= timedelta(days=2)  # the two declared ones
+    finally:
+        for day in created:
+            await stack.api.delete(f"/v1/holidays/{day.isoformat()}", headers=admin)
 
 
 async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: Stack):

@@ -74,7 +74,8 @@ class Rule:
     `body`: sent when the operation takes one (a value, or a function of the subjects); `{}` by default.
     `query`: added to the query parameters filled from the subjects (`journey_id`, `stream_id`).
     `journey`: which journey fills `{journey_id}`. `answer`: the status every allowed caller must get,
-    for mutations, so none of them changes the shared journey."""
+    for mutations, so none of them changes the shared journey. `path`: path values of its own (a
+    deletion names what does not exist, so it deletes nothing)."""
 
     roles: tuple[str, ...] | None
     scope: str | None = None
@@ -83,6 +84,7 @@ class Rule:
     journey: str = "active"
     answer: int | None = None
     signed: bool = False
+    path: dict[str, str] = field(default_factory=dict)
 
 
 PUBLIC = Rule(roles=None)
@@ -173,12 +175,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/provinces"): Rule(READERS),
     ("GET", "/v1/countries"): Rule(READERS),
     ("PATCH", "/v1/countries/{code}"): Rule(ADMINS, body={"status": "shut"}, answer=422),
+    ("DELETE", "/v1/holidays/{date}"): Rule(ADMINS, answer=422, path={"date": "25-12-2026"}),
     **{
         (method, path): rule
         for collection, key in (
             ("clinics", "clinic_id"),
             ("training-centres", "institution_id"),
             ("missions", "mission"),
+            ("holidays", "date"),
         )
         for method, path, rule in (
             ("GET", f"/v1/{collection}", Rule(READERS)),
@@ -327,8 +331,9 @@ def _request(key: tuple[str, str], subjects: Subjects, unknown: bool = False) ->
         "clinic_id": "CLN-3374-01",
         "institution_id": "LPK-3374-01",
         "mission": "KDEI-TPE",
+        "date": "2026-12-25",
         "source": "clinic",
-    }
+    } | rule.path
     if unknown:
         values |= {**UNKNOWN, "stream_id": UNKNOWN["journey_id"]}
     parameters = operation.get("parameters", [])

@@ -1,8 +1,10 @@
 """Protection cases on the time-skipping server: deadlines, escalation, automatic rules, and what
 a case does to its journey."""
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+import pytest
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 from ulid import ULID
@@ -10,7 +12,9 @@ from ulid import ULID
 from domain.case_rules import add_working_days
 from domain.contracts import CaseCommand, OpenCase
 from domain.regions import WIB
+from tests.conftest import time_skipping_server
 from tests.polling import eventually
+from tests.workflows.conftest import Stack, workflow_stack
 from tests.workflows.journeys import (
     OFFICER,
     SUPERVISOR,
@@ -112,6 +116,29 @@ async def test_no_clarification_from_the_p3mi_in_15_working_days_moves_the_case_
     assert case["status"] == "in_progress"
 
 
+async def test_public_holidays_in_the_command_move_the_clarification_deadline(wf_stack):
+    handle = await start(wf_stack, "P3MI")
+    await wait_step(handle, "registration")
+    case_id = await open_case(handle, "fraud")
+    await act_on_case(wf_stack, case_id, "verify")
+    now = await wf_stack.env.get_current_time()
+    # The next three weekdays in Central Java are declared holidays (say, Idul Fitri and its eve).
+    days = [(now + timedelta(days=n)).astimezone(WIB).date() for n in range(1, 8)]
+    holidays = [d for d in days if d.weekday() < 5][:3]
+    case = await act_on_case(wf_stack, case_id, "request_clarification", note="fees", holidays=holidays)
+    asked = await wf_stack.env.get_current_time()
+    plain, due = add_working_days(asked, 15, WIB), add_working_days(asked, 15, WIB, holidays)
+    assert due - plain >= timedelta(days=3)
+    waiting = datetime.fromisoformat(case["waiting_for"]["clarification"])
+    assert abs(waiting - due) < timedelta(seconds=5)
+    await wf_stack.env.sleep(plain - asked + timedelta(hours=1))  # past the deadline without holidays
+    case = await case_view(wf_stack, case_id)
+    assert [a["action"] for a in case["actions"]] == ["verify", "request_clarification"]
+    await wf_stack.env.sleep(due - plain + timedelta(hours=1))
+    case = await case_view(wf_stack, case_id)
+    assert case["actions"][-1]["action"] == "mediate" and case["actions"][-1]["automatic"]
+
+
 async def test_a_case_whose_complainant_stays_unreachable_for_60_days_closes_itself(wf_stack):
     handle = await start(wf_stack, "P3MI")
     await wait_step(handle, "registration")
@@ -160,7 +187,17 @@ async def test_a_repatriation_case_moves_the_journey_to_return(wf_stack):
     assert "repatriation" in step(journey, "employment")["reason"]
 
 
-async def test_a_case_stays_open_across_the_journeys_continue_as_new(wf_stack):
+@pytest.fixture
+async def own_stack(tmp_path) -> AsyncIterator[Stack]:
+    """A time-skipping server of its own: once a child (the case) closes after its parent continued as
+    new, the test server never skips time again (it keeps time locked), which would leave every later
+    `sleep` of the session's server waiting until its RPC deadline."""
+    async with time_skipping_server() as env, workflow_stack(env, tmp_path) as stack:
+        yield stack
+
+
+async def test_a_case_stays_open_across_the_journeys_continue_as_new(own_stack):
+    wf_stack = own_stack
     handle = await start(wf_stack, "P3MI", can_after=2)
     first_run = (await handle.describe()).run_id
     await wait_step(handle, "registration")
