@@ -10,7 +10,8 @@ from domain.policy import Policy
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # refused in production  # nosec B105
 DEV_WEBHOOK_SECRETS = ",".join(
-    f"{s}=dev-{s}-secret" for s in ("dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline")
+    f"{s}=dev-{s}-secret"
+    for s in ("dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline", "p3mi")
 )
 # Fernet key for the PII vault in development only (urlsafe base64 of 32 bytes).
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMDEyMzQ="
@@ -97,6 +98,7 @@ class Settings(BaseSettings):
     arrival_report_due_days: int = 30
     contract_default_months: int = 24
     follow_up_months: list[int] = Field(default_factory=lambda: [3, 6, 12])
+    follow_up_overdue_days: int = Field(default=Policy().follow_up_overdue_days, gt=0)
     # JSON; types left out keep their default: PMI_CASE_FIRST_RESPONSE_HOURS='{"trafficking": 2}'.
     case_first_response_hours: dict[str, int] = Field(default_factory=lambda: dict(Policy().case_first_response_hours))
     case_documents_incomplete_days: int = Field(default=Policy().case_documents_incomplete_days, gt=0)
@@ -204,6 +206,7 @@ class Settings(BaseSettings):
             arrival_report_due_days=self.arrival_report_due_days,
             contract_default_months=self.contract_default_months,
             follow_up_months=tuple(self.follow_up_months),
+            follow_up_overdue_days=self.follow_up_overdue_days,
             case_first_response_hours=self.case_first_response_hours,
             case_documents_incomplete_days=self.case_documents_incomplete_days,
             case_clarification_working_days=self.case_clarification_working_days,

@@ -112,6 +112,8 @@ def journey_targets(journey_id: str, version: str | None = None) -> list[Target]
         body = {"journey_id": journey_id, "nik": None, "type": event_type, "occurred_at": OCCURRED_AT, "data": data}
         path = "/v1/integrations/{source}/events"
         targets.append(Target(f"Send{_camel(source)}Event", "post", path, {"path.source": source}, body))
+    follow_up = "/v1/journeys/{journey_id}/follow-ups/{number}"
+    targets.append(Target("RecordFollowUp", "post", follow_up, {**parameters, "path.number": 1}, {"reached": True}))
     targets += [
         Target("ListCases", "get", "/v1/cases", {"query.journey_id": journey_id}),
         Target("ListAccessLog", "get", "/v1/audit/access-log", {"query.journey_id": journey_id}),

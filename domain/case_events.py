@@ -41,6 +41,8 @@ class CaseOpened(DomainEvent):
     policy: Policy
     # The engine's rules version the case runs under (`domain.rules`); absent before they were versioned.
     rules: int = 1
+    # The P3MI that placed the worker (it answers for her: DOMAIN.md); None for G2G and independent.
+    p3mi_id: str | None = None
 
 
 class CaseActionTaken(DomainEvent):
@@ -91,6 +93,7 @@ class CaseState(BaseModel):
     province_code: str
     policy: Policy
     rules: int = 1
+    p3mi_id: str | None = None
     status: str = "reported"
     version: int = 0
     opened_at: datetime
@@ -153,6 +156,7 @@ def _apply_case(state: CaseState | None, recorded: NewEvent, *, in_place: bool) 
             province_code=event.province_code,
             policy=event.policy,
             rules=event.rules,
+            p3mi_id=event.p3mi_id,
             opened_at=at,
             updated_at=at,
             first_response_due_at=event.first_response_due_at,

@@ -92,6 +92,7 @@ def open_case(cmd: StartCase, now: datetime, rules: int = CURRENT) -> list[Emitt
         first_response_due_at=now + timedelta(hours=hours),
         policy=cmd.policy,
         rules=rules,
+        p3mi_id=cmd.p3mi_id,
     )
     out = [Emitted(opened, cmd.actor)]
     if cmd.case_type == "trafficking":
@@ -214,6 +215,7 @@ def case_view(state: CaseState) -> dict[str, Any]:
         "description": state.description,
         "reported_via": state.reported_via,
         "province_code": state.province_code,
+        "p3mi_id": state.p3mi_id,
         "waiting_for": {k: utc_text(v) for k, v in state.waits.items()},
         "death_claim_ref": state.death_claim_ref,
     }

@@ -21,7 +21,7 @@ ACTOR_ROLES = ("officer", "supervisor", "admin")  # change journeys and cases
 SUPERVISOR_ROLES = ("supervisor", "admin")  # waive, reopen, cancel, escalate, close
 AUDITOR_ROLES = ("auditor", "admin")  # the access log, the codec server
 ADMIN_ROLES = ("admin",)
-IntegrationSource = Literal["dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline"]
+IntegrationSource = Literal["dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline", "p3mi"]
 
 
 class Contract(BaseModel):
@@ -106,6 +106,19 @@ class RecordEmploymentEvent(Contract):
 
     kind: EmploymentEventKind
     data: dict[str, Any] = Field(default_factory=dict)
+    expected_version: int | None = None
+    actor: Actor
+
+
+class RecordFollowUp(Contract):
+    """Update `record_follow_up`: the officer's record of reintegration follow-up `number`."""
+
+    number: int
+    reached: bool
+    employed: bool | None = None
+    business_running: bool | None = None
+    needs_help: bool | None = None
+    note: str | None = None
     expected_version: int | None = None
     actor: Actor
 
@@ -341,6 +354,7 @@ class StartCase(Contract):
     actor: Actor
     policy: Policy = Field(default_factory=Policy)
     carried_state: dict[str, Any] | None = None
+    p3mi_id: str | None = None  # the journey's P3MI, named on the case
 
 
 class CaseCommand(Contract):
@@ -396,6 +410,11 @@ class ChannelMessage(Contract):
     text: str
     case_id: str | None = None
     journey_id: str | None = None
+
+
+def p3mi_channel(p3mi_id: str) -> str:
+    """The channel on which a P3MI receives the engine's notices (a clarification asked of it)."""
+    return f"p3mi-{p3mi_id}"
 
 
 def office_channel(province_code: str) -> str:

@@ -17,6 +17,7 @@ from domain.contracts import (
     Actor,
     EndJourney,
     NewEvent,
+    RecordFollowUp,
     StartJourney,
     StepCommand,
 )
@@ -48,6 +49,7 @@ from domain.steps import (
 SUPERVISORS = frozenset(SUPERVISOR_ROLES)
 DOCUMENT_EXPIRED = "document_expired"
 ARRIVAL_OVERDUE = "arrival_report_overdue"
+FOLLOW_UP_OVERDUE = "follow_up_overdue"
 
 
 @dataclass(frozen=True)
@@ -341,3 +343,31 @@ def end_journey(state: JourneyState, cmd: EndJourney, outcome: str) -> list[Emit
 def external_request(system: str, step: str, reference: str) -> list[Emitted]:
     """Record what an external system acknowledged (a passport recommendation, BPJS enrolment, e-PMI)."""
     return [Emitted(ev.ExternalRequestRecorded(system=system, step=step, reference=reference), SYSTEM)]
+
+
+def record_follow_up(state: JourneyState, cmd: RecordFollowUp) -> list[Emitted]:
+    """The officer records a reintegration follow-up once it is due (DOMAIN.md, reintegration): each once.
+    Recording the last overdue one clears the journey's `follow_up_overdue` flag."""
+    check_version(state, cmd.expected_version)
+    check_active(state)
+    if not 1 <= cmd.number <= len(state.policy.follow_up_months):
+        raise NotFound(f"the journey has no follow-up {cmd.number}")
+    follow_up = next((f for f in state.follow_ups if f.number == cmd.number), None)
+    if follow_up is None:
+        raise InvalidTransition(f"follow-up {cmd.number} is not due yet", state="not_due")
+    if follow_up.recorded_at is not None:
+        raise InvalidTransition(f"follow-up {cmd.number} is already recorded", state="recorded")
+    note = (cmd.note or "").strip() or None
+    recorded = ev.FollowUpRecorded(
+        number=cmd.number,
+        reached=cmd.reached,
+        employed=cmd.employed,
+        business_running=cmd.business_running,
+        needs_help=cmd.needs_help,
+        note=note,
+    )
+    out = [Emitted(recorded, cmd.actor)]
+    others = [f for f in state.follow_ups if f.recorded_at is None and f.number != cmd.number]
+    if FOLLOW_UP_OVERDUE in state.flags and not others:
+        out.append(Emitted(ev.FlagCleared(flag=FOLLOW_UP_OVERDUE), cmd.actor))
+    return out

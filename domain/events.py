@@ -123,6 +123,17 @@ class FollowUpDue(DomainEvent):
     due_at: datetime
 
 
+class FollowUpRecorded(DomainEvent):
+    """The officer's record of a reintegration follow-up: was the worker reached, and how she is doing."""
+
+    number: int
+    reached: bool
+    employed: bool | None = None
+    business_running: bool | None = None
+    needs_help: bool | None = None
+    note: str | None = None
+
+
 class JourneyEnded(DomainEvent):
     outcome: Literal["completed", "withdrawn", "medically_unfit", "cancelled", "deceased"]
     reason: str
@@ -207,6 +218,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RemittanceReported,
         EmploymentEnded,
         FollowUpDue,
+        FollowUpRecorded,
         JourneyEnded,
         JourneyResumed,
         IntegrationEventReceived,

@@ -9,7 +9,7 @@ from domain import events as ev
 from domain.contracts import NewEvent
 from domain.documents import lapses_at, lapsing_steps
 from domain.rules import rules_of
-from domain.state import CaseRef, HeldEvidence, JourneyState, StepStatus
+from domain.state import CaseRef, FollowUp, HeldEvidence, JourneyState, StepStatus
 from domain.state_copy import deep_copy
 from domain.steps import AVAILABLE, COMPLETED, EXPIRED, LOCKED, REJECTED, WAIVED, requirements, steps_for
 
@@ -179,6 +179,14 @@ def _employment_ended(s: JourneyState, e: ev.EmploymentEnded, r: NewEvent) -> No
 def _follow_up_due(s: JourneyState, e: ev.FollowUpDue, r: NewEvent) -> None:
     if e.number not in s.follow_ups_due:
         s.follow_ups_due = sorted([*s.follow_ups_due, e.number])
+        s.follow_ups = [*s.follow_ups, FollowUp(number=e.number, due_at=e.due_at)]
+
+
+def _follow_up_recorded(s: JourneyState, e: ev.FollowUpRecorded, r: NewEvent) -> None:
+    outcome = e.model_dump(exclude={"number"}, exclude_none=True)
+    for f in s.follow_ups:
+        if f.number == e.number:
+            f.recorded_at, f.recorded_by, f.outcome = r.occurred_at, r.actor.sub, outcome
 
 
 def _journey_ended(s: JourneyState, e: ev.JourneyEnded, r: NewEvent) -> None:
@@ -257,6 +265,7 @@ _APPLY = {
     ev.RemittanceReported: _nothing,
     ev.EmploymentEnded: _employment_ended,
     ev.FollowUpDue: _follow_up_due,
+    ev.FollowUpRecorded: _follow_up_recorded,
     ev.JourneyEnded: _journey_ended,
     ev.JourneyResumed: _journey_resumed,
     ev.IntegrationEventReceived: _integration_received,

@@ -73,6 +73,14 @@ class ComplaintData(BaseModel):
     description: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(multi_line)] = ""
 
 
+class ClarificationData(BaseModel):
+    """The data of `p3mi.clarification`: the case asked, and what the P3MI says (kept as the action's note)."""
+
+    model_config = ConfigDict(extra="forbid")
+    case_id: Annotated[str, StringConstraints(pattern=r"^c_[0-9A-Za-z]{1,64}$")]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(multi_line)] = ""
+
+
 def _complaint(
     state: JourneyState, msg: IntegrationEvent, actor: Actor, received, case_id: str | None
 ) -> list[Emitted]:

@@ -17,6 +17,8 @@ class Policy(BaseModel):
     contract_min_months: int = 1
     contract_max_months: int = 60
     follow_up_months: tuple[int, ...] = (3, 6, 12)
+    # A follow-up not recorded this many days after it was due flags the journey (rules 4).
+    follow_up_overdue_days: int = 14
     # How long a journey ended as medically_unfit stays open for a supervisor to reopen the medical check.
     unfit_reopen_window_days: int = 30
     # Protection case first-response deadlines, in hours (issue 3 uses them).

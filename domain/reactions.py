@@ -80,6 +80,17 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         # The worker's office hears of every flag: what needs a person's attention, said where they look.
         params = {"flag": str(data.get("flag")), "reason": str(data.get("reason") or "")}
         out.append(Effect(kind="notify_office", key=f"{jid}:office:{recorded.seq}", params=params))
+    if recorded.type == "FollowUpDue" and rules_of(after).follow_ups_recorded:
+        reason = (
+            f"follow-up {data['number']} is due: record it with POST /v1/journeys/{jid}/follow-ups/{data['number']}"
+        )
+        out.append(
+            Effect(
+                kind="notify_office",
+                key=f"{jid}:office:{recorded.seq}",
+                params={"flag": "follow_up_due", "reason": reason},
+            )
+        )
     if recorded.type in _NOTIFY and not reports_death(recorded):
         out.append(step_change_sms(jid, recorded))
     return out

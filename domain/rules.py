@@ -23,6 +23,11 @@ Version 3 (2026-12, issue 9):
   revoked or expired blocks job selection, the placement agreement and departure, a closed destination
   blocks departure (until it reopens or a supervisor waives it), and both flag the journey;
 - a journey started with a job order selects that one (a reopened job selection may choose again).
+
+Version 4 (2026-12, issue 9):
+- a follow-up that becomes due is a task: the office is told, the officer records its outcome, one not
+  recorded `follow_up_overdue_days` after it was due flags the journey (and tells the office); the
+  journey completes once the programme is done and every follow-up is recorded.
 """
 
 from dataclasses import dataclass
@@ -30,7 +35,8 @@ from dataclasses import dataclass
 LEGACY = 1
 V2 = 2
 V3 = 3
-CURRENT = V3
+V4 = 4
+CURRENT = V4
 
 
 @dataclass(frozen=True)
@@ -59,16 +65,24 @@ class Rules:
     flags_notify_office: bool  # a raised flag is posted to the worker's office
     placement_standing: bool  # the P3MI licence and the destination status block and flag
     job_order_kept: bool  # a journey started with a job order selects that one
+    # Journeys, version 4.
+    follow_ups_recorded: bool  # follow-ups are tasks whose outcome is recorded; overdue ones flag
 
 
 # The version each feature came with (all of version 2's are listed by name in its docstring).
-_SINCE = {"documents_lapse": V3, "flags_notify_office": V3, "placement_standing": V3, "job_order_kept": V3}
+_SINCE = {
+    "documents_lapse": V3,
+    "flags_notify_office": V3,
+    "placement_standing": V3,
+    "job_order_kept": V3,
+    "follow_ups_recorded": V4,
+}
 
 
 _FEATURES = [name for name in Rules.__dataclass_fields__ if name != "version"]
 _BY_VERSION = {
     version: Rules(version=version, **{name: _SINCE.get(name, V2) <= version for name in _FEATURES})
-    for version in (LEGACY, V2, V3)
+    for version in (LEGACY, V2, V3, V4)
 }
 
 

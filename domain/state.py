@@ -30,6 +30,16 @@ class HeldEvidence(BaseModel):
     occurred_at: datetime | None = None
 
 
+class FollowUp(BaseModel):
+    """A reintegration follow-up once due: the officer's task, and what was recorded of it."""
+
+    number: int
+    due_at: datetime
+    recorded_at: datetime | None = None
+    recorded_by: str | None = None
+    outcome: dict[str, Any] = Field(default_factory=dict)
+
+
 class CaseRef(BaseModel):
     case_id: str
     case_type: str
@@ -62,6 +72,7 @@ class JourneyState(BaseModel):
     contract_end: date | None = None
     employer_name: str | None = None
     follow_ups_due: list[int] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
     seen_integration_events: list[str] = Field(default_factory=list)
     held_evidence: list[HeldEvidence] = Field(default_factory=list)
     external_requests: dict[str, str] = Field(default_factory=dict)

@@ -94,4 +94,6 @@ INTEGRATION_TYPES: dict[str, tuple[frozenset[str], str | None]] = {
     "arrival.reported": (frozenset({"embassy"}), "arrival_report"),
     "return.recorded": (frozenset({"imigrasi"}), "return"),
     "complaint.filed": (frozenset({"hotline", "embassy"}), None),
+    # The P3MI's answer to a clarification asked on one of its workers' cases: it goes to the case.
+    "p3mi.clarification": (frozenset({"p3mi"}), None),
 }

@@ -2,18 +2,19 @@
 whose step has become available. `settle(state, now)` returns those events; `next_deadline`
 tells the workflow when to look again."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from domain import events as ev
 from domain import standing_events
 from domain.contracts import SYSTEM, Actor
-from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, Emitted, complete, midnight
+from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, FOLLOW_UP_OVERDUE, Emitted, complete, midnight
 from domain.documents import next_lapse
 from domain.errors import DomainError
 from domain.events import instant
-from domain.state import JourneyState
+from domain.rules import rules_of
+from domain.state import FollowUp, JourneyState
 from domain.steps import ACTIONABLE, AVAILABLE
 
 
@@ -53,6 +54,7 @@ def next_deadline(state: JourneyState) -> datetime | None:
     lapse = next_lapse(state)
     candidates = [lapse[1] if lapse else None, _arrival_due(state), _contract_end(state)]
     candidates.append(standing_events.next_deadline(state))
+    candidates.append(_next_overdue(state))
     candidates += [due for _, _, due in _follow_ups(state)[:1]]
     present = [c for c in candidates if c is not None]
     return min(present) if present else None
@@ -84,6 +86,11 @@ def settle(state: JourneyState, now: datetime) -> list[Emitted]:
     end = _contract_end(state)
     if end and end <= now:
         return [Emitted(ev.EmploymentEnded(reason="contract_end", ended_at=end), SYSTEM)]
+    overdue = _next_overdue(state)
+    if overdue and overdue <= now:
+        late = [f.number for f in _unrecorded(state) if f.due_at + _grace(state) <= now]
+        reason = f"follow-up {', '.join(map(str, late))} not recorded within {state.policy.follow_up_overdue_days} days"
+        return [Emitted(ev.FlagRaised(flag=FOLLOW_UP_OVERDUE, reason=reason), SYSTEM)]
     pending = _follow_ups(state)
     if pending and pending[0][2] <= now:
         n, months, due_at = pending[0]
@@ -95,7 +102,24 @@ def settle(state: JourneyState, now: datetime) -> list[Emitted]:
 
 
 def _follow_ups_complete(state: JourneyState) -> bool:
-    return state.is_done("return") and len(state.follow_ups_due) >= len(state.policy.follow_up_months)
+    if not state.is_done("return") or len(state.follow_ups_due) < len(state.policy.follow_up_months):
+        return False
+    return not rules_of(state).follow_ups_recorded or not _unrecorded(state)
+
+
+def _unrecorded(state: JourneyState) -> list[FollowUp]:
+    return [f for f in state.follow_ups if f.recorded_at is None]
+
+
+def _grace(state: JourneyState) -> timedelta:
+    return timedelta(days=state.policy.follow_up_overdue_days)
+
+
+def _next_overdue(state: JourneyState) -> datetime | None:
+    """When the earliest follow-up not recorded becomes overdue (rules 4), unless the journey is flagged."""
+    if not rules_of(state).follow_ups_recorded or FOLLOW_UP_OVERDUE in state.flags:
+        return None
+    return min((f.due_at + _grace(state) for f in _unrecorded(state)), default=None)
 
 
 def _apply_held(state: JourneyState, now: datetime) -> list[Emitted]:

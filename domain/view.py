@@ -41,7 +41,24 @@ def journey_view(state: JourneyState) -> dict[str, Any]:
         "started_at": utc_text(state.started_at),
         "updated_at": utc_text(state.updated_at),
         "ended_at": utc_text(state.ended_at),
-    }
+    } | _follow_ups(state)
+
+
+def _follow_ups(state: JourneyState) -> dict[str, Any]:
+    """The follow-ups due, as the officer's tasks (only once there are any: older documents have none)."""
+    if not state.follow_ups:
+        return {}
+    items = [
+        {
+            "number": f.number,
+            "due_at": utc_text(f.due_at),
+            "status": "recorded" if f.recorded_at else "due",
+            "recorded_at": utc_text(f.recorded_at),
+            "outcome": dict(f.outcome),
+        }
+        for f in state.follow_ups
+    ]
+    return {"follow_ups": items}
 
 
 def projection(state: JourneyState) -> JourneyProjection:

@@ -38,12 +38,16 @@ async def journey_p3mi_to_arrival(stack) -> dict[str, str]:
 
 
 async def journey_g2g_through_contract_end(stack) -> dict[str, str]:
-    """A G2G journey through its contract's end, the return and the end of its follow-ups."""
-    from tests.workflows.journeys import drive_to_reintegration, start
+    """A G2G journey through its contract's end, the return and its three follow-ups, recorded."""
+    from domain.contracts import RecordFollowUp
+    from tests.workflows.journeys import OFFICER, drive_to_reintegration, start
 
     handle = await start(stack, "G2G")
     await drive_to_reintegration(stack, handle, "G2G")
-    await stack.env.sleep(timedelta(days=366))
+    for number, days in ((1, 95), (2, 110), (3, 190)):  # the second is recorded late, after its flag
+        await stack.env.sleep(timedelta(days=days))
+        cmd = RecordFollowUp(number=number, reached=True, employed=number > 1, actor=OFFICER)
+        await handle.execute_update("record_follow_up", cmd, result_type=dict)
     await handle.result()
     return {"journey_g2g_through_contract_end": handle.id}
 

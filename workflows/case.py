@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         SmsSent,
         StartCase,
         office_channel,
+        p3mi_channel,
     )
     from domain.decide import Emitted
     from domain.errors import DomainError
@@ -35,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.journey import refusal
 
 CASE_RULES_2 = "case-rules-2"
+# Cases recorded before this patch did not tell the P3MI of a clarification asked of it.
+P3MI_CLARIFICATION_NOTICE = "p3mi-clarification-notice"
 RRT_CHANNEL = "rapid-response-team"
 ALERT_CALL = effects.external_call()
 
@@ -130,6 +133,15 @@ class ProtectionCaseWorkflow:
             self._spawn(self._sms(sms))
         if before is not None and before.status != s.status:
             self._spawn(self._tell_journey(CaseChange(case_id=s.case_id, case_type=s.case_type, status=s.status)))
+        if recorded.type == "CaseActionTaken" and data["action"] == "request_clarification" and s.p3mi_id:
+            # The P3MI answers for its worker: it is asked, on its channel, by the deadline.
+            if workflow.patched(P3MI_CLARIFICATION_NOTICE):
+                due = s.waits.get("clarification")
+                text = (
+                    f"Clarification requested on {s.case_type} case {s.case_id} (journey {s.journey_id}); "
+                    f"answer with p3mi.clarification by {due:%Y-%m-%d %H:%M} UTC"
+                )
+                self._spawn(self._post(p3mi_channel(s.p3mi_id), text, key))
         if recorded.type == "CaseActionTaken" and data["action"] == "repatriate":
             self._spawn(self._repatriated(key))
 

@@ -135,6 +135,7 @@ async def _start_case(state: JourneyState, effect: Effect) -> None:
         # Who opened it (an officer, or the hotline's integration): the case stream says so too.
         actor=Actor(sub=p["opened_by"], role=p["opened_by_role"]) if p.get("opened_by") else SYSTEM,
         policy=state.policy,
+        p3mi_id=state.p3mi_id,
     )
     try:
         await workflow.start_child_workflow(

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         NewEvent,
         OpenCase,
         RecordEmploymentEvent,
+        RecordFollowUp,
         StandingChange,
         StartJourney,
         StepCommand,
@@ -38,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
 
 JOURNEY_RULES_2 = "journey-rules-2"
 JOURNEY_RULES_3 = "journey-rules-3"
+JOURNEY_RULES_4 = "journey-rules-4"
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
 NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
@@ -50,6 +52,8 @@ def refusal(exc: DomainError) -> ApplicationError:
 def _rules_version() -> int:
     """The rules a new journey runs under: the newest this code knows, or the one a recorded history
     started with (its patch marker says which)."""
+    if workflow.patched(JOURNEY_RULES_4):
+        return rules.V4
     if workflow.patched(JOURNEY_RULES_3):
         return rules.V3
     return rules.V2 if workflow.patched(JOURNEY_RULES_2) else rules.LEGACY
@@ -308,6 +312,14 @@ class JourneyWorkflow:
     @record_employment_event.validator
     def _check_employment_event(self, cmd: RecordEmploymentEvent) -> None:
         self._decide(employment.employment_event, cmd, workflow.now())
+
+    @workflow.update
+    def record_follow_up(self, cmd: RecordFollowUp) -> dict[str, Any]:
+        return self._accept(self._decide(decide.record_follow_up, cmd))
+
+    @record_follow_up.validator
+    def _check_record_follow_up(self, cmd: RecordFollowUp) -> None:
+        self._decide(decide.record_follow_up, cmd)
 
     @workflow.signal
     def integration_event(self, message: IntegrationEvent) -> None:

@@ -10,6 +10,7 @@ from api.schemas.errors import error_responses
 from api.schemas.journeys import (
     EmploymentEventIn,
     EndJourneyIn,
+    FollowUpIn,
     JourneyOut,
     Page,
     PersonalDataOut,
@@ -218,6 +219,24 @@ for _kind, _supervisor_only, _summary in (
     ("close", True, "Extension: close as completed once the reintegration programme is done (supervisor)"),
 ):
     _end_route(_kind, _supervisor_only, _summary)
+
+
+@router.post(
+    "/{journey_id}/follow-ups/{number}",
+    summary="Extension: record a reintegration follow-up that is due (officer)",
+    responses={200: _JOURNEY, **_CHANGE_ERRORS},
+)
+async def record_follow_up(
+    journey_id: str,
+    number: Annotated[int, Path(ge=1, le=100)],
+    body: FollowUpIn,
+    caller: Officer,
+    services: ServicesDep,
+    idem: IdempotencyDep,
+) -> JSONResponse:
+    return await idem.run(
+        lambda update_id: journey_actions.record_follow_up(services, caller, journey_id, number, body, update_id)
+    )
 
 
 @router.post(

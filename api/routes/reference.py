@@ -193,7 +193,7 @@ _catalogue_routes("holidays", HOLIDAYS, HolidayIn, HolidayPatch)
     summary="Remove a public holiday, e.g. one the government moved (admin; extension)",
 )
 async def delete_holiday(
-    day: Annotated[str, Path(alias="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-03-23"])],
+    day: Annotated[str, Path(alias="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2027-12-25"])],
     caller: Admin,
     services: ServicesDep,
 ) -> Response:

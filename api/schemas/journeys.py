@@ -133,6 +133,32 @@ class EndJourneyIn(BaseModel):
     expected_version: Version | None = None
 
 
+class FollowUpIn(BaseModel):
+    """Extension: what a reintegration follow-up found (DOMAIN.md, reintegration)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reached": True,
+                    "employed": False,
+                    "business_running": True,
+                    "needs_help": False,
+                    "note": "Warung open",
+                }
+            ]
+        },
+    )
+
+    reached: Annotated[bool, Field(strict=True)]
+    employed: Annotated[bool, Field(strict=True)] | None = None
+    business_running: Annotated[bool, Field(strict=True)] | None = None
+    needs_help: Annotated[bool, Field(strict=True)] | None = None
+    note: FreeText | None = Field(None, max_length=2000)
+    expected_version: Version | None = None
+
+
 class WaiverIn(BaseModel):
     """Extension: a supervisor lets one journey past a rule that blocks it (`destination_closed`: the
     worker may depart to a destination closed after her journey started)."""

@@ -100,7 +100,7 @@ async def open_case(
             # Ended since the read model was written (or ended unfit, its workflow kept for a reopen).
             if not _refused_as_ended(exc):
                 raise
-            case_id = await _open_after_the_end(services, caller, ref, {}, body, update_id)
+            case_id = await _open_after_the_end(services, caller, ref, document or {}, body, update_id)
             journey = {"open_cases": [{"case_id": case_id}]}
         except RPCError as exc:
             # The journey's workflow has closed since the read model was written: it has ended.
@@ -148,7 +148,15 @@ async def _open_after_the_end(
     case_id = _case_id(f"{ref.journey_id}:{update_id}") if update_id else f"c_{ULID()}"
     province = ref.province_code or province_of(document) or ""
     await start_case_after_the_end(
-        services, case_id, ref.journey_id, province, body.case_type, body.description, body.reported_via, caller.actor
+        services,
+        case_id,
+        ref.journey_id,
+        province,
+        body.case_type,
+        body.description,
+        body.reported_via,
+        caller.actor,
+        document.get("p3mi_id"),
     )
     return case_id
 
@@ -166,6 +174,7 @@ async def start_case_after_the_end(
     description: str,
     reported_via: str,
     actor: Actor,
+    p3mi_id: str | None,
 ) -> None:
     """A case on a journey that has ended (DOMAIN.md: a case can be opened on any journey; unpaid wages
     and social-security claims often come after the return). Its workflow is started here, as the
@@ -179,6 +188,7 @@ async def start_case_after_the_end(
         province_code=province_code,
         actor=actor,
         policy=services.settings.policy(),
+        p3mi_id=p3mi_id,
     )
     client = await services.temporal.client()
     with contextlib.suppress(WorkflowAlreadyStartedError):

@@ -7,6 +7,7 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import strict_json
@@ -18,10 +19,10 @@ from api.services.container import Services
 from api.services.journey_access import JOURNEY_ID, province_of, stale_claim
 from api.services.reference import check_codes
 from domain import signatures
-from domain.contracts import Actor, IntegrationEvent
+from domain.contracts import Actor, CaseCommand, IntegrationEvent
 from domain.errors import EvidenceInvalid, error_fields
 from domain.evidence import validate_evidence
-from domain.integrations import ComplaintData
+from domain.integrations import ClarificationData, ComplaintData
 from domain.pii import mask_evidence, mask_text
 from store.identity import nik_hash
 
@@ -55,6 +56,8 @@ def _check_data(type_: str, step: str | None, data: dict[str, Any]) -> None:
             validate_evidence(step, "G2G", data)
         elif type_ == "complaint.filed":
             ComplaintData.model_validate(data)
+        elif type_ == "p3mi.clarification":
+            ClarificationData.model_validate(data)
     except EvidenceInvalid as exc:
         fields = [f"data.{f.removeprefix('evidence.')}" for f in exc.extra.get("fields", [])]
         raise invalid(fields, f"data is not valid for {type_}") from None
@@ -114,6 +117,8 @@ async def receive_event(
     event = _parse(source, raw)
     journey_id = await _resolve(services, event)
     await check_codes(services, event.data, "data")
+    if event.type == "p3mi.clarification":
+        await _case_of_journey(services, journey_id, event.data["case_id"])
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     step = EVENT_TYPES[event.type][1]
     data, secrets = mask_evidence(step, event.data) if step is not None else (event.data, {})
@@ -168,6 +173,9 @@ async def _duplicate(services: Services, source: str, stored: dict[str, Any]) ->
 async def _deliver(services: Services, source: str, journey_id: str, body: dict[str, Any]) -> bool:
     """Signal the event to its journey; True when this call recorded its delivery (the first)."""
     client = await services.temporal.client()
+    if body.get("type") == "p3mi.clarification":
+        await _clarification_received(services, source, body)
+        return await services.inbox.mark_delivered(source, body["event_id"])
     try:
         await client.get_workflow_handle(journey_id).signal("integration_event", IntegrationEvent.model_validate(body))
     except RPCError as exc:
@@ -199,4 +207,34 @@ async def _complaint_after_the_end(services: Services, source: str, journey_id: 
         complaint.description,
         "embassy" if source == "embassy" else "hotline",
         Actor(sub=source, role="integration"),
+        document.get("p3mi_id"),
     )
+
+
+async def _case_of_journey(services: Services, journey_id: str, case_id: str) -> None:
+    """404 unless the case exists and is one of the journey's (the read model says so)."""
+    case = await services.cases.get(case_id)
+    if case is None or case.get("journey_id") != journey_id:
+        raise not_found("Case not found")
+
+
+async def _clarification_received(services: Services, source: str, body: dict[str, Any]) -> None:
+    """The P3MI's answer ends the case's wait for it (its 15-working-day timer): the case's own update,
+    as an officer's `clarification_received` would be. One the case refuses (it waits for nothing, or it
+    has closed) is kept in the inbox and logged; it is not an error of the sender's."""
+    data = body["data"]
+    command = CaseCommand(
+        action="clarification_received",
+        note=mask_text(data.get("note") or "") or "clarification received from the P3MI",
+        actor=Actor(sub=source, role="integration"),
+    )
+    client = await services.temporal.client()
+    handle = client.get_workflow_handle(data["case_id"])
+    try:
+        await services.temporal.update(handle, "case_action", command, f"{source}/{body['event_id']}")
+    except WorkflowUpdateFailedError as exc:
+        log.info("p3mi_clarification_refused", case_id=data["case_id"], reason=str(exc.cause))
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        log.info("p3mi_clarification_for_closed_case", case_id=data["case_id"])

@@ -8,12 +8,19 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
 from api.errors import invalid, not_found
-from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, StepActionIn, WaiverIn
+from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, FollowUpIn, StepActionIn, WaiverIn
 from api.services import access
 from api.services.container import Services
 from api.services.journey_access import find_journey, journey_ended
 from api.services.reference import check_codes
-from domain.contracts import EndJourney, RecordEmploymentEvent, StepAction, StepCommand, WaiveRule
+from domain.contracts import (
+    EndJourney,
+    RecordEmploymentEvent,
+    RecordFollowUp,
+    StepAction,
+    StepCommand,
+    WaiveRule,
+)
 from domain.evidence import validate_evidence
 from domain.pii import mask_evidence
 from domain.steps import STEP_IDS
@@ -108,3 +115,13 @@ async def waive_rule(
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = WaiveRule(rule=body.rule, reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
     return await _update(services, caller, ref, "waive_rule", command, update_id)
+
+
+async def record_follow_up(
+    services: Services, caller: Caller, journey_id: str, number: int, body: FollowUpIn, update_id: str | None
+) -> dict[str, Any]:
+    """The officer's record of a reintegration follow-up that is due."""
+    ref = await find_journey(services, caller, journey_id)
+    structlog.contextvars.bind_contextvars(journey_id=journey_id)
+    command = RecordFollowUp(number=number, actor=caller.actor, **body.model_dump())
+    return await _update(services, caller, ref, "record_follow_up", command, update_id)

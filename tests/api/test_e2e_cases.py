@@ -309,6 +309,48 @@ async def test_a_clarification_asked_through_the_api_skips_the_public_holidays_a
             await stack.api.delete(f"/v1/holidays/{day.isoformat()}", headers=admin)
 
 
+async def test_the_p3mi_is_named_asked_on_its_channel_and_its_signed_answer_stops_the_wait(case_stack: Stack):
+    import httpx
+
+    from tests.api.test_e2e_journey import seed_p3mi
+
+    stack = case_stack
+    p3mi_id, _ = await seed_p3mi(stack)
+    jid = (await start(stack, new_nik(), p3mi_id))["journey_id"]
+    case = await open_case(stack, jid, "unpaid_wages")
+    assert case["p3mi_id"] == p3mi_id
+    assert (await case_act(stack, case["case_id"], "verify")).status_code == 200
+    r = await case_act(stack, case["case_id"], "request_clarification", note="Why are wages unpaid?")
+    assert r.status_code == 200 and "clarification" in r.json()["waiting_for"]
+
+    async def notices() -> list[dict]:
+        async with httpx.AsyncClient(base_url=stack.simulator_url) as sim:
+            return (await sim.get("/_channel", params={"channel": f"p3mi-{p3mi_id}"})).json()
+
+    [notice] = await eventually(notices)
+    assert case["case_id"] in notice["text"] and "p3mi.clarification" in notice["text"]
+    answer = {
+        "event_id": f"p3mi-{uuid.uuid4().hex[:10]}",
+        "type": "p3mi.clarification",
+        "journey_id": jid,
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "data": {"case_id": case["case_id"], "note": "Employer paid the arrears on 1 December"},
+    }
+    other = await stack.webhook("p3mi", {**answer, "event_id": "p3mi-x", "data": {"case_id": "c_" + "0" * 26}})
+    assert other.status_code == 404  # not a case of this journey
+    bad = await stack.webhook("p3mi", {**answer, "event_id": "p3mi-y", "data": {"note": "no case"}})
+    assert bad.status_code == 422 and bad.json()["error"]["fields"] == ["data.case_id"]
+    assert (await stack.webhook("hotline", answer)).status_code == 422  # only a P3MI answers
+    r = await stack.webhook("p3mi", answer)
+    assert r.status_code == 202, r.text
+    r = await stack.api.get(f"/v1/cases/{case['case_id']}", headers=stack.auth())
+    body = r.json()
+    assert "clarification" not in body["waiting_for"]
+    assert body["actions"][-1]["action"] == "clarification_received" and body["actions"][-1]["by"] == "p3mi"
+    again = await stack.webhook("p3mi", answer)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+
+
 async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: Stack):
     stack = case_stack
     jid = await new_journey(stack)

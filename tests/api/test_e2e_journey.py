@@ -191,6 +191,17 @@ async def test_a_p3mi_journey_runs_from_start_to_completed_over_http(stack: Stac
     await stack.wait_for(jid, step_is("reintegration_assessment", "available"))
     await act(stack, jid, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
     await act(stack, jid, "reintegration_program", {"programs": ["desmigratif"]})
+    # The stack's policy has one follow-up, due at the return: the officer's task, recorded over HTTP.
+    due = await stack.wait_for(jid, lambda j: [f["status"] for f in j.get("follow_ups", [])] == ["due"])
+    assert due["status"] == "active"
+    url = f"/v1/journeys/{jid}/follow-ups"
+    outcome = {"reached": True, "employed": False, "business_running": True, "needs_help": False, "note": "Warung"}
+    assert (await stack.api.post(f"{url}/2", json=outcome, headers=stack.auth())).status_code == 404
+    bad = await stack.api.post(f"{url}/1", json={**outcome, "reached": "yes"}, headers=stack.auth())
+    assert bad.status_code == 422 and bad.json()["error"]["fields"] == ["reached"]
+    r = await stack.api.post(f"{url}/1", json=outcome, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    assert r.json()["follow_ups"][0]["outcome"]["business_running"] is True
     done = await stack.wait_for(jid, lambda j: j["status"] == "ended")
     assert done["outcome"] == "completed" and done["phase"] == "reintegration"
 

@@ -142,6 +142,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/journeys/{journey_id}/employment-events"): Rule(
         ACTORS, JOURNEY, body=_stale(kind="welfare_check", data={}), answer=409
     ),
+    ("POST", "/v1/journeys/{journey_id}/follow-ups/{number}"): Rule(
+        ACTORS, JOURNEY, body=_stale(reached=True), answer=409
+    ),
     ("POST", "/v1/journeys/{journey_id}/waivers"): Rule(
         SUPERVISORS, JOURNEY, body=_stale(rule="destination_closed", reason="Visa issued"), answer=409
     ),
@@ -332,6 +335,7 @@ def _request(key: tuple[str, str], subjects: Subjects, unknown: bool = False) ->
         "institution_id": "LPK-3374-01",
         "mission": "KDEI-TPE",
         "date": "2026-12-25",
+        "number": "1",
         "source": "clinic",
     } | rule.path
     if unknown:

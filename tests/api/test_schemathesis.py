@@ -42,7 +42,7 @@ CONFIG: dict[str, Any] = {
     "suppress-health-check": ["too_slow", "filter_too_much", "large_base_example", "data_too_large"],
     "generation": {"max-examples": 5, "deterministic": True, "database": "none"},
     "checks": {"enabled": True, **{name: {"enabled": False} for name in SKIPPED_CHECKS}},
-    "phases": {"stateful": {"max-steps": 30, "generation": {"max-examples": 20}}},
+    "phases": {"stateful": {"max-steps": 30, "generation": {"max-examples": 25}}},
 }
 
 

@@ -143,7 +143,7 @@ def check_invariants(j: Journey) -> None:
     assert s.version == len(j.events)
     assert [e.seq for e in j.events] == list(range(1, len(j.events) + 1))
     assert all(not (st.state == LOCKED and st.evidence) for st in s.steps.values())
-    assert set(s.flags) <= {"document_expired", "arrival_report_overdue"}
+    assert set(s.flags) <= {"document_expired", "arrival_report_overdue", "follow_up_overdue"}
     assert (s.status == "ended") == (s.outcome is not None)
     if s.status == "active":
         assert timeline.settle(s, j.now) == [], "the journey was left with due work unsettled"

@@ -196,7 +196,7 @@ def test_follow_ups_fall_due_3_6_and_12_months_after_arrived_at():
 
 
 def test_the_journey_completes_after_the_last_follow_up_once_the_programme_is_done():
-    j = new().returned()
+    j = new(rules=3).returned()  # rules 4: once each follow-up is recorded (test_follow_ups)
     j.complete("reintegration_assessment")
     j.complete("reintegration_program")
     j.advance(days=300)
@@ -207,7 +207,7 @@ def test_the_journey_completes_after_the_last_follow_up_once_the_programme_is_do
 
 
 def test_the_journey_completes_as_soon_as_the_programme_is_done_after_the_follow_ups():
-    j = new().returned()
+    j = new(rules=3).returned()  # rules 4: once each follow-up is recorded (test_follow_ups)
     j.advance(days=400)
     j.complete("reintegration_assessment")
     assert j.s.status == "active"
@@ -230,7 +230,7 @@ def test_a_supervisor_closes_a_journey_as_completed_once_its_programme_is_done()
 
 
 def test_follow_up_months_are_a_policy_value():
-    j = new(policy=Policy(follow_up_months=(1, 2))).returned()
+    j = new(policy=Policy(follow_up_months=(1, 2)), rules=3).returned()
     j.complete("reintegration_assessment")
     j.complete("reintegration_program")
     j.advance(days=62)

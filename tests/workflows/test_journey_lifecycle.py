@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.contracts import EndJourney, NewEvent
+from domain.contracts import EndJourney, NewEvent, RecordFollowUp
 from domain.evolve import fold
 from domain.view import journey_view
 from store.event_store import GENESIS_HASH, event_hash
-from tests.workflows.journeys import SUPERVISOR, drive_to_reintegration, start
+from tests.workflows.journeys import OFFICER, SUPERVISOR, drive_to_reintegration, start
 
 
 async def stored_events(stack, journey_id: str) -> list[dict]:
@@ -37,7 +37,10 @@ async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(
     journey = await drive_to_reintegration(wf_stack, handle, scheme)
     assert journey["status"] == "active"
 
-    await wf_stack.env.sleep(timedelta(days=366))
+    for number, days in ((1, 95), (2, 95), (3, 190)):  # each follow-up recorded as it falls due
+        await wf_stack.env.sleep(timedelta(days=days))
+        cmd = RecordFollowUp(number=number, reached=True, employed=True, actor=OFFICER)
+        await handle.execute_update("record_follow_up", cmd, result_type=dict)
     result = await handle.result()
     assert result["status"] == "ended" and result["outcome"] == "completed"
 

@@ -107,6 +107,11 @@ async def test_no_clarification_from_the_p3mi_in_15_working_days_moves_the_case_
     waiting = datetime.fromisoformat(case["waiting_for"]["clarification"])
     assert abs(waiting - due) < timedelta(seconds=5)  # the test's clock read is a moment after the case's
     assert (due - asked).days >= 19  # three weekends are not counted
+    assert case["p3mi_id"] == "P3MI-0007"  # the P3MI that placed her answers for her
+    posts = await eventually(
+        lambda: channel(wf_stack, "p3mi-P3MI-0007"), lambda ps: any(case_id in p["text"] for p in ps)
+    )
+    assert any("p3mi.clarification" in p["text"] for p in posts if case_id in p["text"])
     await wf_stack.env.sleep(due - asked - timedelta(days=1))
     case = await case_view(wf_stack, case_id)
     assert [a["action"] for a in case["actions"]] == ["verify", "request_clarification"]
