@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 # Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
@@ -149,14 +149,20 @@ async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterato
 
 @asynccontextmanager
 async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """`engine.begin()`, except that what ends the transaction (commit or rollback, and the connection's
-    return to the pool) is not cut short by a cancellation. A worker shutting down cancels its running
-    activities; a write cancelled while it ended left its connection checked out with the transaction
-    open, holding SQLite's write lock (or PostgreSQL's row locks) until it was collected, and every
-    other writer waited out its busy timeout."""
-    conn = await engine.connect()
+    """`engine.begin()`, except that a cancellation never leaves a connection checked out with its
+    transaction open. A worker shutting down cancels its running activities. A write cancelled while it
+    connected or waited for SQLite's write lock (`BEGIN IMMEDIATE` sits in SQLite's busy handler) used to
+    leave the connection behind, holding the lock once it got it, until it was collected, and every
+    other writer waited out its busy timeout. So the opening runs on its own, and if it is cancelled
+    what it opened is ended once it is open; ending (commit or rollback, the connection's return to
+    the pool) is not cut short either."""
+    opening = asyncio.ensure_future(_open(engine))
     try:
-        trans = await conn.begin()
+        conn, trans = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_end_when_open)
+        raise
+    try:
         try:
             yield conn
         except BaseException:
@@ -165,6 +171,35 @@ async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await asyncio.shield(trans.commit())
     finally:
         await asyncio.shield(conn.close())
+
+
+async def _open(engine: AsyncEngine) -> tuple[AsyncConnection, AsyncTransaction]:
+    conn = await engine.connect()
+    try:
+        return conn, await conn.begin()
+    except BaseException:
+        await conn.close()
+        raise
+
+
+# Endings of transactions whose opener was cancelled, kept referenced until they are done.
+_ENDING: set[asyncio.Task[None]] = set()
+
+
+def _end_when_open(opening: asyncio.Future) -> None:
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    conn, trans = opening.result()
+
+    async def end() -> None:
+        try:
+            await trans.rollback()
+        finally:
+            await conn.close()
+
+    task = asyncio.ensure_future(end())
+    _ENDING.add(task)
+    task.add_done_callback(_ENDING.discard)
 
 
 @asynccontextmanager

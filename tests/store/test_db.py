@@ -94,3 +94,46 @@ async def test_concurrent_sqlite_writers_all_commit(tmp_path):
             assert (await conn.execute(text("SELECT count(*), sum(n) FROM t"))).one() == (100, sum(range(100)))
     finally:
         await engine.dispose()
+
+
+async def test_a_writer_cancelled_while_sqlite_makes_it_wait_for_the_lock_does_not_keep_it(tmp_path):
+    """What a worker's shutdown does to an activity whose write waits for another process's lock: the
+    cancelled write must end its transaction once it has begun it, not hold the lock until collected."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    other_process, worker = db.create_engine(url), db.create_engine(url)  # two engines: two queues
+    try:
+        async with other_process.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with db.write_tx(other_process) as conn:
+                await conn.execute(text("INSERT INTO t VALUES (1)"))
+                holding.set()
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await holding.wait()
+
+        async def cancelled_write() -> None:
+            async with db.write_tx(worker) as conn:
+                await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+        waiting = asyncio.create_task(cancelled_write())
+        await asyncio.sleep(0.3)  # in SQLite's busy handler, waiting for the holder
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):  # at once: its opening goes on by itself
+            await asyncio.wait_for(waiting, timeout=5)
+        release.set()
+        await holder
+
+        async def next_write() -> None:
+            async with db.write_tx(other_process) as conn:
+                await conn.execute(text("INSERT INTO t VALUES (3)"))
+
+        await asyncio.wait_for(next_write(), timeout=5)  # not the 30 s busy timeout
+        async with other_process.connect() as conn:
+            assert (await conn.execute(text("SELECT n FROM t ORDER BY n"))).scalars().all() == [1, 3]
+    finally:
+        await worker.dispose()
+        await other_process.dispose()
