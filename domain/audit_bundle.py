@@ -77,6 +77,10 @@ def check_signature(bundle: dict[str, Any], trusted: dict[str, str] | None) -> C
     signature = bundle.get("signature") or {}
     keys = _keys(bundle, trusted)
     key_id = signature.get("key_id") if isinstance(signature, dict) else None
+    algorithm = signature.get("algorithm") if isinstance(signature, dict) else None
+    if algorithm != signing.ALGORITHM:
+        # The algorithm is not part of what is signed: one the verifier does not check is a blind spot.
+        return Check("signature", "failed", f"signed with {algorithm!r}; bundles are signed with {signing.ALGORITHM}")
     if key_id not in keys:
         return Check("signature", "failed", f"signed with key {key_id!r}, which is not among the trusted keys")
     if not signing.signature_valid(keys[key_id], signed_part(bundle), str(signature.get("value", ""))):

@@ -72,6 +72,10 @@ async def test_one_byte_changed_anywhere_in_a_bundle_fails_and_says_what_failed(
     altered = original.replace(b'"type":"StepCompleted"', b'"type":"StepReopened"', 1)
     found = verdicts(await check_bytes(altered, str(keys)))
     assert found["signature"] == "failed" and found["hash chains"] == "failed"
+    # The signature's own members are content too: its algorithm is not signed, so it is checked.
+    altered = original.replace(b'"algorithm":"Ed25519"', b'"algorithm":"Ed25510"', 1)
+    assert altered != original
+    assert verdicts(await check_bytes(altered, str(keys)))["signature"] == "failed"
 
 
 async def test_a_rewritten_bundle_re_signed_with_another_key_fails_the_signature_and_names_it(stack: Stack, tmp_path):
