@@ -5,7 +5,7 @@ Returns `Emitted` (event + actor); raises a `DomainError` for a refusal. The cal
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -69,10 +69,6 @@ class Emitted:
         )
 
 
-def midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
-
-
 def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
     started = ev.JourneyStarted(
         rules=rules,
@@ -85,7 +81,7 @@ def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
         occupation=cmd.occupation,
         sector=cmd.sector,
         policy=cmd.policy,
-        p3mi_licence_valid_until=cmd.p3mi_licence_valid_until if rules >= 3 else None,
+        p3mi_licence_valid_until=cmd.p3mi_licence_valid_until if rules_of(rules).placement_standing else None,
     )
     return [Emitted(started, cmd.actor)]
 
@@ -367,7 +363,7 @@ def record_follow_up(state: JourneyState, cmd: RecordFollowUp) -> list[Emitted]:
         note=note,
     )
     out = [Emitted(recorded, cmd.actor)]
-    others = [f for f in state.follow_ups if f.recorded_at is None and f.number != cmd.number]
+    others = [f for f in state.unrecorded_follow_ups() if f.number != cmd.number]
     if FOLLOW_UP_OVERDUE in state.flags and not others:
         out.append(Emitted(ev.FlagCleared(flag=FOLLOW_UP_OVERDUE), cmd.actor))
     return out

@@ -7,9 +7,9 @@ that was valid when the worker left has served its purpose.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
-from domain.events import instant
+from domain.events import end_of, instant
 from domain.rules import rules_of
 from domain.state import JourneyState, StepStatus
 from domain.steps import COMPLETED, EXPIRED
@@ -31,8 +31,7 @@ def lapses_at(status: StepStatus) -> datetime | None:
     if status.step in ("passport", "work_visa") and "expires_at" in status.evidence:
         return instant(str(status.evidence["expires_at"]))
     if status.step == "social_security" and "covered_until" in status.evidence:
-        last_day = date.fromisoformat(str(status.evidence["covered_until"]))
-        return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
+        return end_of(date.fromisoformat(str(status.evidence["covered_until"])))
     return None
 
 

@@ -1,6 +1,6 @@
 """Journey events: past participles, frozen, versioned. Old versions are upcast on read, never rewritten."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +12,17 @@ from domain.policy import Policy
 def utc_text(value: datetime | None) -> str | None:
     """An instant as the API writes it: ISO 8601 in UTC with a `Z`."""
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def midnight(d: date) -> datetime:
+    """The start of a day, in UTC."""
+    return datetime.combine(d, time(0), tzinfo=UTC)
+
+
+def end_of(last_day: date) -> datetime:
+    """The moment something valid through `last_day` (a BPJS cover, a licence) stops being valid:
+    midnight (UTC) after it."""
+    return midnight(last_day + timedelta(days=1))
 
 
 def instant(text: str) -> datetime:

@@ -78,22 +78,21 @@ def reactions(before: JourneyState | None, after: JourneyState, recorded: NewEve
         out.append(Effect(kind="start_case", key=data["case_id"], params=params))
     if recorded.type == "FlagRaised" and rules_of(after).flags_notify_office:
         # The worker's office hears of every flag: what needs a person's attention, said where they look.
-        params = {"flag": str(data.get("flag")), "reason": str(data.get("reason") or "")}
-        out.append(Effect(kind="notify_office", key=f"{jid}:office:{recorded.seq}", params=params))
+        out.append(office_notice(jid, recorded, str(data.get("flag")), str(data.get("reason") or "")))
     if recorded.type == "FollowUpDue" and rules_of(after).follow_ups_recorded:
-        reason = (
-            f"follow-up {data['number']} is due: record it with POST /v1/journeys/{jid}/follow-ups/{data['number']}"
-        )
-        out.append(
-            Effect(
-                kind="notify_office",
-                key=f"{jid}:office:{recorded.seq}",
-                params={"flag": "follow_up_due", "reason": reason},
-            )
-        )
+        n = data["number"]
+        reason = f"follow-up {n} is due: record it with POST /v1/journeys/{jid}/follow-ups/{n}"
+        out.append(office_notice(jid, recorded, "follow_up_due", reason))
     if recorded.type in _NOTIFY and not reports_death(recorded):
         out.append(step_change_sms(jid, recorded))
     return out
+
+
+def office_notice(journey_id: str, recorded: NewEvent, flag: str, reason: str) -> Effect:
+    """A message to the worker's office about `recorded`, keyed by its sequence."""
+    return Effect(
+        kind="notify_office", key=f"{journey_id}:office:{recorded.seq}", params={"flag": flag, "reason": reason}
+    )
 
 
 def reports_death(recorded: NewEvent) -> bool:

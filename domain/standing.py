@@ -12,9 +12,10 @@ while the journey runs.
 The checks are here (`decide` uses them); the events are `domain.standing_events`.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from domain.errors import RuleViolation
+from domain.events import end_of
 from domain.rules import rules_of
 from domain.state import JourneyState
 
@@ -25,7 +26,7 @@ LICENSED_STEPS = frozenset({"job_selection", "placement_agreement", "departure"}
 
 def licence_lapses_at(valid_until: date | None) -> datetime | None:
     """The moment a licence stops being valid: midnight (UTC) after its last valid day."""
-    return datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=UTC) if valid_until else None
+    return end_of(valid_until) if valid_until else None
 
 
 def licence_problem(p3mi_id: str, status: str | None, valid_until: date | None, now: datetime) -> str | None:

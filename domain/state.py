@@ -102,5 +102,9 @@ class JourneyState(BaseModel):
     def departed(self) -> bool:
         return self.is_done("departure")
 
+    def unrecorded_follow_ups(self) -> list[FollowUp]:
+        """The follow-ups that are due and whose outcome the officer has not recorded yet."""
+        return [f for f in self.follow_ups if f.recorded_at is None]
+
     def available_steps(self) -> list[str]:
         return [s.step for s in self.steps.values() if s.state in ACTIONABLE]

@@ -9,12 +9,12 @@ from dateutil.relativedelta import relativedelta
 from domain import events as ev
 from domain import standing_events
 from domain.contracts import SYSTEM, Actor
-from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, FOLLOW_UP_OVERDUE, Emitted, complete, midnight
+from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, FOLLOW_UP_OVERDUE, Emitted, complete
 from domain.documents import next_lapse
 from domain.errors import DomainError
-from domain.events import instant
+from domain.events import instant, midnight
 from domain.rules import rules_of
-from domain.state import FollowUp, JourneyState
+from domain.state import JourneyState
 from domain.steps import ACTIONABLE, AVAILABLE
 
 
@@ -88,7 +88,7 @@ def settle(state: JourneyState, now: datetime) -> list[Emitted]:
         return [Emitted(ev.EmploymentEnded(reason="contract_end", ended_at=end), SYSTEM)]
     overdue = _next_overdue(state)
     if overdue and overdue <= now:
-        late = [f.number for f in _unrecorded(state) if f.due_at + _grace(state) <= now]
+        late = [f.number for f in state.unrecorded_follow_ups() if f.due_at + _grace(state) <= now]
         reason = f"follow-up {', '.join(map(str, late))} not recorded within {state.policy.follow_up_overdue_days} days"
         return [Emitted(ev.FlagRaised(flag=FOLLOW_UP_OVERDUE, reason=reason), SYSTEM)]
     pending = _follow_ups(state)
@@ -104,11 +104,7 @@ def settle(state: JourneyState, now: datetime) -> list[Emitted]:
 def _follow_ups_complete(state: JourneyState) -> bool:
     if not state.is_done("return") or len(state.follow_ups_due) < len(state.policy.follow_up_months):
         return False
-    return not rules_of(state).follow_ups_recorded or not _unrecorded(state)
-
-
-def _unrecorded(state: JourneyState) -> list[FollowUp]:
-    return [f for f in state.follow_ups if f.recorded_at is None]
+    return not rules_of(state).follow_ups_recorded or not state.unrecorded_follow_ups()
 
 
 def _grace(state: JourneyState) -> timedelta:
@@ -119,7 +115,7 @@ def _next_overdue(state: JourneyState) -> datetime | None:
     """When the earliest follow-up not recorded becomes overdue (rules 4), unless the journey is flagged."""
     if not rules_of(state).follow_ups_recorded or FOLLOW_UP_OVERDUE in state.flags:
         return None
-    return min((f.due_at + _grace(state) for f in _unrecorded(state)), default=None)
+    return min((f.due_at + _grace(state) for f in state.unrecorded_follow_ups()), default=None)
 
 
 def _apply_held(state: JourneyState, now: datetime) -> list[Emitted]:

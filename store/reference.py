@@ -96,7 +96,7 @@ class ReferenceData(JobOrderStore):
     async def seed(self) -> dict[str, int]:
         """Load `seed_data`; safe to run at every start. Provinces and country names follow the seed;
         everything admins manage (a country's status, P3MI, job orders, clinics, training centres,
-        missions) is only inserted when missing, so their later changes (a closed destination, a
+        missions, public holidays) is only inserted when missing, so their later changes (a closed destination, a
         suspended licence, a new quota) and the engine's `filled` count are never undone."""
         # (table, rows, the columns the seed keeps up to date): provinces and country names follow the
         # seed; a country's status and every admin-managed catalogue are only inserted when missing.

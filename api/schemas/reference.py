@@ -10,7 +10,7 @@ from api.schemas import CODE, NOT_BOOL_OR_TEXT, Code, Name, P3miId
 PROVINCE = r"^[0-9]{2}$"
 Quota = Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL_OR_TEXT]
 # A calendar date within the years anyone plans for (a licence's last valid day, a holiday).
-LicenceDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), strict=False)]
+CalendarDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), strict=False)]
 
 
 def _not_null(value: Any) -> Any:
@@ -43,7 +43,7 @@ class P3miIn(BaseModel):
     licence_status: Literal["active", "suspended", "revoked"] = "active"
     province_code: str = Field(pattern=PROVINCE)
     # Extension: the licence's last valid day; after it the licence counts as not active.
-    licence_valid_until: LicenceDate | None = None
+    licence_valid_until: CalendarDate | None = None
 
 
 class P3miPatch(BaseModel):
@@ -54,7 +54,7 @@ class P3miPatch(BaseModel):
     licence_status: Literal["active", "suspended", "revoked"] | None = None
     province_code: str | None = Field(None, pattern=PROVINCE)
     # null: the licence has no end date.
-    licence_valid_until: LicenceDate | None = None
+    licence_valid_until: CalendarDate | None = None
 
     _fields_are_not_nullable = field_validator("name", "licence_no", "licence_status", "province_code", mode="before")(
         _not_null
@@ -188,7 +188,7 @@ class HolidayIn(BaseModel):
         json_schema_extra={"examples": [{"date": "2026-03-20", "name": "Hari Raya Idul Fitri 1447 H"}]},
     )
 
-    date: LicenceDate
+    date: CalendarDate
     name: Name = Field(max_length=200)
 
 

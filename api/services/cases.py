@@ -16,12 +16,12 @@ import structlog
 from fastapi import Response
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
 
 from api.auth import SUPERVISORS, Caller
-from api.errors import ApiError, forbidden, not_found
+from api.errors import ApiError, as_api_error, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services import access
 from api.services.container import Services
@@ -125,11 +125,9 @@ async def open_case(
 
 
 def _refused_as_ended(exc: WorkflowUpdateFailedError) -> bool:
-    cause = exc.cause
-    if not isinstance(cause, ApplicationError) or cause.type != "INVALID_TRANSITION" or not cause.details:
-        return False
-    details = cause.details[0]
-    return isinstance(details, dict) and details.get("state") == "ended"
+    """The journey's refusal of a change because it has ended (`journey_ended`'s answer)."""
+    refusal = as_api_error(exc)
+    return refusal is not None and refusal.code == "INVALID_TRANSITION" and refusal.extra.get("state") == "ended"
 
 
 async def _open_after_the_end(
