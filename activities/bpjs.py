@@ -16,8 +16,12 @@ class BpjsActivities:
 
     @activity.defn(name=ActivityName.REQUEST_BPJS_ENROLMENT)
     async def request_enrolment(self, call: JourneyCall) -> RequestAcknowledged:
-        """Returns the enrolment id as the acknowledgement's reference."""
-        body = await self._gov.post("/bpjs/v1/enrolments", call.idempotency_key, {"journey_id": call.journey_id})
+        """Asks for the worker's membership, covering her contract to its end; returns the enrolment id
+        as the acknowledgement's reference."""
+        request = {"journey_id": call.journey_id}
+        if call.contract_end is not None:  # the cover is sized to the contract
+            request["contract_end"] = call.contract_end.isoformat()
+        body = await self._gov.post("/bpjs/v1/enrolments", call.idempotency_key, request)
         return RequestAcknowledged(reference=str(self._gov.require(body, "enrolment_id")))
 
     @activity.defn(name=ActivityName.FILE_DEATH_CLAIM)

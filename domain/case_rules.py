@@ -22,7 +22,7 @@ from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import instant, utc_text
 from domain.regions import province_timezone
-from domain.rules import CURRENT, rules_of
+from domain.rules import CASE_CURRENT, rules_of
 
 SUPERVISOR_ACTIONS = frozenset({"escalate", "close"})
 ACTING_ROLES = frozenset({"officer", "supervisor", "admin", "integration", "system"})
@@ -79,7 +79,7 @@ def escalation_target(case_type: str) -> str:
     return "rapid_response_team" if case_type in RAPID_RESPONSE_TYPES else "supervisor"
 
 
-def open_case(cmd: StartCase, now: datetime, rules: int = CURRENT) -> list[Emitted]:
+def open_case(cmd: StartCase, now: datetime, rules: int = CASE_CURRENT) -> list[Emitted]:
     hours = cmd.policy.case_first_response_hours[cmd.case_type]
     opened = CaseOpened(
         case_id=cmd.case_id,

@@ -95,9 +95,17 @@ class EndJourney(Contract):
     actor: Actor
 
 
-# The four events of DOMAIN.md, plus `early_termination` (an extension): employment ends before the contract end.
+# The four events of DOMAIN.md, plus these extensions: `early_termination` (employment ends before the
+# contract end), `passport_renewed` and `social_security_extended` (a document the contract depends on
+# was renewed: what a contract extension's re-check asks for).
 EmploymentEventKind = Literal[
-    "contract_extended", "employer_changed", "welfare_check", "remittance_reported", "early_termination"
+    "contract_extended",
+    "employer_changed",
+    "welfare_check",
+    "remittance_reported",
+    "early_termination",
+    "passport_renewed",
+    "social_security_extended",
 ]
 
 
@@ -202,6 +210,8 @@ class JourneyCall(Contract):
     destination_country: str | None = None
     scheme: Scheme | None = None
     province_code: str | None = None
+    # The contract's last day, once known: BPJS sizes the cover to it.
+    contract_end: date | None = None
 
 
 class NikVerification(Contract):

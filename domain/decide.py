@@ -306,17 +306,28 @@ def _documents_valid(state: JourneyState, now: datetime) -> None:
             problems.append(step)
         elif "expires_at" in status.evidence and instant(status.evidence["expires_at"]) <= now:
             problems.append(step)
-    passport = state.steps.get("passport")
-    if state.contract_end and passport and "expires_at" in passport.evidence:
-        if instant(passport.evidence["expires_at"]).date() < state.contract_end:
-            problems.append("passport")
-    social = state.steps.get("social_security")
-    if state.contract_end and social and "covered_until" in social.evidence:
-        if date.fromisoformat(social.evidence["covered_until"]) < state.contract_end:
-            problems.append("social_security")
+    if state.contract_end:
+        problems += [step for step, _ in coverage_gaps(state, state.contract_end)]
     if problems:
         problems = sorted(set(problems))
         raise RuleViolation(DOCUMENT_EXPIRED, f"expired or lapsing documents: {', '.join(problems)}", steps=problems)
+
+
+def coverage_gaps(state: JourneyState, end: date) -> list[tuple[str, date]]:
+    """The documents the contract depends on that stop being valid before `end`: the passport (by its
+    expiry) and the BPJS cover (by its last day), with the last day each is valid."""
+    gaps: list[tuple[str, date]] = []
+    passport = state.steps.get("passport")
+    if passport and "expires_at" in passport.evidence:
+        expires = instant(passport.evidence["expires_at"]).date()
+        if expires < end:
+            gaps.append(("passport", expires))
+    social = state.steps.get("social_security")
+    if social and "covered_until" in social.evidence:
+        covered = date.fromisoformat(social.evidence["covered_until"])
+        if covered < end:
+            gaps.append(("social_security", covered))
+    return gaps
 
 
 def end_journey(state: JourneyState, cmd: EndJourney, outcome: str) -> list[Emitted]:

@@ -109,6 +109,28 @@ class ContractExtended(DomainEvent):
 class EmployerChanged(DomainEvent):
     employer_name: str
     reason: str | None = None
+    # The new employer's contract (rules 5; absent before).
+    contract_ref: str | None = None
+
+
+class DocumentRenewed(DomainEvent):
+    """During employment, a document the placement depends on was renewed: the passport (a new
+    expiry) or the BPJS cover (a new last day). The step's evidence shows the new validity."""
+
+    step: Literal["passport", "social_security"]
+    evidence: dict[str, Any]  # the fields renewed: `expires_at` (passport) or `covered_until` (cover)
+
+
+class TaskOpened(DomainEvent):
+    """Something an officer has to do for the journey (rules 5: renew a document the contract outlasts)."""
+
+    task: str
+    reason: str
+
+
+class TaskClosed(DomainEvent):
+    task: str
+    resolution: str
 
 
 class WelfareChecked(DomainEvent):
@@ -225,6 +247,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         EmploymentStarted,
         ContractExtended,
         EmployerChanged,
+        DocumentRenewed,
+        TaskOpened,
+        TaskClosed,
         WelfareChecked,
         RemittanceReported,
         EmploymentEnded,

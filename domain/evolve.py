@@ -9,7 +9,7 @@ from domain import events as ev
 from domain.contracts import NewEvent
 from domain.documents import lapses_at, lapsing_steps
 from domain.rules import rules_of
-from domain.state import CaseRef, FollowUp, HeldEvidence, JourneyState, StepStatus
+from domain.state import CaseRef, FollowUp, HeldEvidence, JourneyState, StepStatus, Task
 from domain.state_copy import deep_copy
 from domain.steps import AVAILABLE, COMPLETED, EXPIRED, LOCKED, REJECTED, WAIVED, requirements, steps_for
 
@@ -168,12 +168,30 @@ def _contract_extended(s: JourneyState, e: ev.ContractExtended, r: NewEvent) -> 
 
 def _employer_changed(s: JourneyState, e: ev.EmployerChanged, r: NewEvent) -> None:
     s.employer_name = e.employer_name
+    if e.contract_ref is not None:  # rules 5: the employment step shows whom the worker works for now
+        st = s.steps["employment"]
+        st.evidence = {**st.evidence, "employer_name": e.employer_name, "contract_ref": e.contract_ref}
+
+
+def _document_renewed(s: JourneyState, e: ev.DocumentRenewed, r: NewEvent) -> None:
+    st = s.steps[e.step]
+    st.evidence = {**st.evidence, **e.evidence}
+
+
+def _task_opened(s: JourneyState, e: ev.TaskOpened, r: NewEvent) -> None:
+    s.tasks = [*s.tasks, Task(task=e.task, reason=e.reason, opened_at=r.occurred_at)]
+
+
+def _task_closed(s: JourneyState, e: ev.TaskClosed, r: NewEvent) -> None:
+    for t in s.tasks:
+        if t.task == e.task and t.closed_at is None:
+            t.closed_at, t.resolution = r.occurred_at, e.resolution
 
 
 def _employment_ended(s: JourneyState, e: ev.EmploymentEnded, r: NewEvent) -> None:
     st = s.steps["employment"]
     st.state, st.completed_at, st.reason, st.completed_by = COMPLETED, e.ended_at, e.reason, r.actor.sub
-    st.evidence = {"ended_reason": e.reason}
+    st.evidence = {**st.evidence, "ended_reason": e.reason}
 
 
 def _follow_up_due(s: JourneyState, e: ev.FollowUpDue, r: NewEvent) -> None:
@@ -261,6 +279,9 @@ _APPLY = {
     ev.EmploymentStarted: _employment_started,
     ev.ContractExtended: _contract_extended,
     ev.EmployerChanged: _employer_changed,
+    ev.DocumentRenewed: _document_renewed,
+    ev.TaskOpened: _task_opened,
+    ev.TaskClosed: _task_closed,
     ev.WelfareChecked: _nothing,
     ev.RemittanceReported: _nothing,
     ev.EmploymentEnded: _employment_ended,

@@ -28,6 +28,13 @@ Version 4 (2026-12, issue 9):
 - a follow-up that becomes due is a task: the office is told, the officer records its outcome, one not
   recorded `follow_up_overdue_days` after it was due flags the journey (and tells the office); the
   journey completes once the programme is done and every follow-up is recorded.
+
+Version 5 (2026-12, issue 9):
+- a contract extension re-checks the passport and the BPJS cover against the new end: a document that
+  no longer covers it flags the journey `coverage_gap` and opens a task for the officer, closed by
+  recording the renewal (`passport_renewed`, `social_security_extended`) or by the end of employment;
+- an employer change names the new contract (`contract_ref`), and the employment step's evidence
+  holds the employer and contract the worker has now.
 """
 
 from dataclasses import dataclass
@@ -36,7 +43,10 @@ LEGACY = 1
 V2 = 2
 V3 = 3
 V4 = 4
-CURRENT = V4
+V5 = 5
+CURRENT = V5
+# Cases have had no rule of their own since version 2: a new case runs under it.
+CASE_CURRENT = V2
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class Rules:
     job_order_kept: bool  # a journey started with a job order selects that one
     # Journeys, version 4.
     follow_ups_recorded: bool  # follow-ups are tasks whose outcome is recorded; overdue ones flag
+    # Journeys, version 5.
+    employment_rechecks: bool  # an extension re-checks passport and cover; an employer change names its contract
 
 
 # The version each feature came with (all of version 2's are listed by name in its docstring).
@@ -76,13 +88,14 @@ _SINCE = {
     "placement_standing": V3,
     "job_order_kept": V3,
     "follow_ups_recorded": V4,
+    "employment_rechecks": V5,
 }
 
 
 _FEATURES = [name for name in Rules.__dataclass_fields__ if name != "version"]
 _BY_VERSION = {
     version: Rules(version=version, **{name: _SINCE.get(name, V2) <= version for name in _FEATURES})
-    for version in (LEGACY, V2, V3, V4)
+    for version in (LEGACY, V2, V3, V4, V5)
 }
 
 

@@ -40,6 +40,16 @@ class FollowUp(BaseModel):
     outcome: dict[str, Any] = Field(default_factory=dict)
 
 
+class Task(BaseModel):
+    """An officer's task on the journey (rules 5), open until done or no longer needed."""
+
+    task: str
+    reason: str
+    opened_at: datetime
+    closed_at: datetime | None = None
+    resolution: str | None = None
+
+
 class CaseRef(BaseModel):
     case_id: str
     case_type: str
@@ -73,6 +83,7 @@ class JourneyState(BaseModel):
     employer_name: str | None = None
     follow_ups_due: list[int] = Field(default_factory=list)
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
     seen_integration_events: list[str] = Field(default_factory=list)
     held_evidence: list[HeldEvidence] = Field(default_factory=list)
     external_requests: dict[str, str] = Field(default_factory=dict)
@@ -105,6 +116,9 @@ class JourneyState(BaseModel):
     def unrecorded_follow_ups(self) -> list[FollowUp]:
         """The follow-ups that are due and whose outcome the officer has not recorded yet."""
         return [f for f in self.follow_ups if f.recorded_at is None]
+
+    def open_tasks(self) -> list[str]:
+        return [t.task for t in self.tasks if t.closed_at is None]
 
     def available_steps(self) -> list[str]:
         return [s.step for s in self.steps.values() if s.state in ACTIONABLE]

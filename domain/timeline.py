@@ -11,6 +11,7 @@ from domain import standing_events
 from domain.contracts import SYSTEM, Actor
 from domain.decide import ARRIVAL_OVERDUE, DOCUMENT_EXPIRED, FOLLOW_UP_OVERDUE, Emitted, complete
 from domain.documents import next_lapse
+from domain.employment import close_after_employment
 from domain.errors import DomainError
 from domain.events import instant, midnight
 from domain.rules import rules_of
@@ -62,6 +63,9 @@ def next_deadline(state: JourneyState) -> datetime | None:
 
 def settle(state: JourneyState, now: datetime) -> list[Emitted]:
     """The next batch of events that time or earlier evidence makes due; empty when nothing is."""
+    moot = close_after_employment(state)  # an ended journey's too
+    if moot:
+        return moot
     if state.status != "active":
         return []
     held = _apply_held(state, now)

@@ -21,27 +21,49 @@ def journey_view(state: JourneyState) -> dict[str, Any]:
         item["due_at"] = utc_text(s.due_at)
         item["valid_until"] = utc_text(s.valid_until)
         steps.append(item)
-    return {
-        "journey_id": state.journey_id,
-        "status": state.status,
-        "outcome": state.outcome,
-        "phase": state.phase,
-        "scheme": state.scheme,
-        "version": state.version,
-        "worker": state.worker.model_dump(mode="json"),
-        "destination_country": state.destination_country,
-        "p3mi_id": state.p3mi_id,
-        "job_order_id": state.job_order_id,
-        "occupation": state.occupation,
-        "sector": state.sector,
-        "contract_end": state.contract_end.isoformat() if state.contract_end else None,
-        "steps": steps,
-        "open_cases": [c.model_dump() for c in state.open_cases],
-        "flags": list(state.flags),
-        "started_at": utc_text(state.started_at),
-        "updated_at": utc_text(state.updated_at),
-        "ended_at": utc_text(state.ended_at),
-    } | _follow_ups(state)
+    return (
+        {
+            "journey_id": state.journey_id,
+            "status": state.status,
+            "outcome": state.outcome,
+            "phase": state.phase,
+            "scheme": state.scheme,
+            "version": state.version,
+            "worker": state.worker.model_dump(mode="json"),
+            "destination_country": state.destination_country,
+            "p3mi_id": state.p3mi_id,
+            "job_order_id": state.job_order_id,
+            "occupation": state.occupation,
+            "sector": state.sector,
+            "contract_end": state.contract_end.isoformat() if state.contract_end else None,
+            "steps": steps,
+            "open_cases": [c.model_dump() for c in state.open_cases],
+            "flags": list(state.flags),
+            "started_at": utc_text(state.started_at),
+            "updated_at": utc_text(state.updated_at),
+            "ended_at": utc_text(state.ended_at),
+        }
+        | _follow_ups(state)
+        | _tasks(state)
+    )
+
+
+def _tasks(state: JourneyState) -> dict[str, Any]:
+    """The officer's tasks (rules 5), once there are any."""
+    if not state.tasks:
+        return {}
+    items = [
+        {
+            "task": t.task,
+            "status": "done" if t.closed_at else "open",
+            "reason": t.reason,
+            "opened_at": utc_text(t.opened_at),
+            "closed_at": utc_text(t.closed_at),
+            "resolution": t.resolution,
+        }
+        for t in state.tasks
+    ]
+    return {"tasks": items}
 
 
 def _follow_ups(state: JourneyState) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "workflows" / "histories"
@@ -92,6 +92,27 @@ async def journey_p3mi_standing(stack) -> dict[str, str]:
     return {"journey_p3mi_standing": handle.id}
 
 
+async def journey_p3mi_employment_changes(stack) -> dict[str, str]:
+    """Rules 5: a contract extended past the BPJS cover (a flag, a task, the office told), the cover
+    extended (the task done, the flag cleared), and a change of employer with its new contract."""
+    from domain.contracts import RecordEmploymentEvent
+    from tests.workflows.journeys import OFFICER, drive_to_departure, start, view
+
+    handle = await start(stack, "P3MI")
+    await drive_to_departure(stack, handle, "P3MI")
+    end = date.fromisoformat((await view(handle))["contract_end"])
+    new_end = end + timedelta(days=365)
+    for kind, data in (
+        ("contract_extended", {"new_end_date": new_end.isoformat(), "family_consent_ref": "FC-2"}),
+        ("social_security_extended", {"covered_until": (new_end + timedelta(days=31)).isoformat()}),
+        ("employer_changed", {"employer_name": "Lin Family", "contract_ref": "CT-2", "reason": "transfer"}),
+    ):
+        cmd = RecordEmploymentEvent(kind=kind, data=data, actor=OFFICER)
+        await handle.execute_update("record_employment_event", cmd, result_type=dict)
+    await stack.env.sleep(timedelta(days=1))
+    return {"journey_p3mi_employment_changes": handle.id}
+
+
 # Each scenario returns {history name: workflow id}; the names are the files test_replay.py requires.
 # The first sleeps after nothing else ran: once a case closes after its journey's run has moved on, the
 # test server keeps time locked, and a later sleep waits for its RPC deadline.
@@ -100,6 +121,7 @@ SCENARIOS: list[Callable[..., Awaitable[dict[str, str]]]] = [
     journey_p3mi_to_arrival,
     journey_g2g_through_contract_end,
     journey_g2g_death,
+    journey_p3mi_employment_changes,
 ]
 NAMES = (
     "journey_p3mi_to_arrival",
@@ -107,6 +129,7 @@ NAMES = (
     "journey_g2g_through_contract_end",
     "journey_g2g_death",
     "journey_p3mi_standing",
+    "journey_p3mi_employment_changes",
 )
 
 

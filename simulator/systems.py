@@ -7,7 +7,7 @@ The notification gateway also carries channel messages (an office's or the rapid
 team's messaging channel), which `GET /_channel` lists so tests can see who was told.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
@@ -56,6 +56,7 @@ class PassportRecommendationRequest(BaseModel):
 class EnrolmentRequest(BaseModel):
     journey_id: str
     covered_until: date | None = None
+    contract_end: date | None = None  # the cover runs to it, and the return journey's month beyond
 
 
 class SmsRequest(BaseModel):
@@ -139,8 +140,11 @@ async def enrol(body: EnrolmentRequest, request: Request, key: IdempotencyKey = 
     sim = _sim(request)
 
     async def effect() -> dict[str, Any]:
-        # Six years covers the longest contract (60 months) plus the pre-departure months.
-        covered_until = body.covered_until or add_years(_today(), 6)
+        # Sized to the contract when the request says when it ends, with a month more for the return
+        # (counted from today for a contract already over); else six years, the longest contract
+        # (60 months) plus the pre-departure months.
+        sized = max(body.contract_end, _today()) + timedelta(days=31) if body.contract_end else None
+        covered_until = body.covered_until or sized or add_years(_today(), 6)
         sim.push(
             "bpjs",
             OutgoingEvent(

@@ -86,6 +86,7 @@ def _call(state: JourneyState, effect: Effect) -> JourneyCall:
         destination_country=state.destination_country,
         scheme=state.scheme,
         province_code=state.worker.province_code,
+        contract_end=state.contract_end,
     )
 
 

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
 JOURNEY_RULES_2 = "journey-rules-2"
 JOURNEY_RULES_3 = "journey-rules-3"
 JOURNEY_RULES_4 = "journey-rules-4"
+JOURNEY_RULES_5 = "journey-rules-5"
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
 NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
@@ -52,6 +53,8 @@ def refusal(exc: DomainError) -> ApplicationError:
 def _rules_version() -> int:
     """The rules a new journey runs under: the newest this code knows, or the one a recorded history
     started with (its patch marker says which)."""
+    if workflow.patched(JOURNEY_RULES_5):
+        return rules.V5
     if workflow.patched(JOURNEY_RULES_4):
         return rules.V4
     if workflow.patched(JOURNEY_RULES_3):

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 
 from api.schemas import Code, FreeText, Name, P3miId, Version, today
 from domain.contracts import EmploymentEventKind, Scheme
-from domain.evidence import EARLIEST, DocumentDate, check_at_the_edge, multi_line, within_bounds
+from domain.evidence import EARLIEST, DocumentDate, Instant, check_at_the_edge, multi_line, within_bounds
 from store.pii import WorkerPii
 
 # E.164: a country code, then up to 14 more digits; ASCII digits only (`\d` is any script's digit).
@@ -187,6 +187,12 @@ class EmploymentEventIn(BaseModel):
                     "kind": "contract_extended",
                     "data": {"new_end_date": "2029-03-01", "family_consent_ref": "FC-9"},
                 },
+                {
+                    "kind": "employer_changed",
+                    "data": {"employer_name": "Chen Household", "contract_ref": "CT-2027-118", "reason": "transfer"},
+                },
+                {"kind": "passport_renewed", "data": {"expires_at": "2034-02-01T00:00:00Z"}},
+                {"kind": "social_security_extended", "data": {"covered_until": "2029-04-01"}},
             ]
         },
     )
@@ -211,6 +217,9 @@ _NAME = TypeAdapter(Name)
 _FREE_TEXT = TypeAdapter(Annotated[str, AfterValidator(multi_line)] | None)
 EMPLOYMENT_EDGE_TYPES: dict[str, TypeAdapter] = {
     "new_end_date": TypeAdapter(DocumentDate),
+    "covered_until": TypeAdapter(DocumentDate),
+    "expires_at": TypeAdapter(Instant),
+    "contract_ref": _NAME,
     "checked_at": TypeAdapter(Annotated[datetime, AfterValidator(within_bounds)] | None),
     "amount": TypeAdapter(Annotated[float, Field(gt=0, allow_inf_nan=False)]),
     "employer_name": _NAME,

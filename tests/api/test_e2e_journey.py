@@ -6,8 +6,12 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
+
+from domain.contracts import office_channel
 from tests.api import conftest
 from tests.api.stack import Stack, new_nik, step_is, step_states
+from tests.polling import eventually
 
 TODAY = date.today()
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -84,8 +88,9 @@ async def signal(stack: Stack, source: str, jid: str, kind: str, data: dict) -> 
     assert r.json() == {"status": "accepted", "journey_id": jid}
 
 
-async def drive_to_departure(stack: Stack, jid: str, job_id: str) -> None:
-    """Every pre-departure step: officer actions, webhooks, and the simulator's own webhooks."""
+async def drive_to_departure(stack: Stack, jid: str, job_id: str, contract_months: int = 1) -> None:
+    """Every pre-departure step: officer actions, webhooks, and the simulator's own webhooks. The
+    contract started 90 days ago: one of a month has ended by the departure, a longer one runs on."""
     await stack.wait_for(jid, step_is("registration", "completed"))
     await act(stack, jid, "family_consent", {"consent_ref": "FC-1", "village": "Sumberejo"})
     await act(stack, jid, "job_selection", {"job_order_id": job_id})
@@ -110,7 +115,7 @@ async def drive_to_departure(stack: Stack, jid: str, job_id: str) -> None:
         "contract_no": "K-1",
         "employer_name": "Chen Family",
         "start_date": (TODAY - timedelta(days=90)).isoformat(),
-        "duration_months": 1,
+        "duration_months": contract_months,
         "monthly_salary": "20000",
         "currency": "TWD",
     }
@@ -137,6 +142,49 @@ async def drive_to_departure(stack: Stack, jid: str, job_id: str) -> None:
         {"departed_at": NOW.isoformat(), "port": "CGK", "flight_no": "CI762"},
     )
     await stack.wait_for(jid, lambda j: j["phase"] != "pre_departure")
+
+
+async def test_a_contract_extension_past_the_cover_is_a_flag_and_a_task_until_the_cover_is_extended(stack: Stack):
+    p3mi_id, job_id = await seed_p3mi(stack)
+    jid = (await start(stack, new_nik(), p3mi_id))["journey_id"]
+    await drive_to_departure(stack, jid, job_id, contract_months=24)
+    journey = await stack.journey(jid)
+    end = date.fromisoformat(journey["contract_end"])
+    # The enrolment request said when the contract ends: BPJS's cover runs a month past it.
+    [social] = [s for s in journey["steps"] if s["step"] == "social_security"]
+    assert social["evidence"]["covered_until"] == (end + timedelta(days=31)).isoformat()
+
+    url = f"/v1/journeys/{jid}/employment-events"
+    new_end = end + timedelta(days=365)
+    data = {"new_end_date": new_end.isoformat(), "family_consent_ref": "FC-2"}
+    extension = {"kind": "contract_extended", "data": data}
+    r = await stack.api.post(url, json=extension, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    extended = r.json()
+    assert extended["contract_end"] == new_end.isoformat() and "coverage_gap" in extended["flags"]
+    assert [(t["task"], t["status"]) for t in extended["tasks"]] == [("extend_social_security", "open")]
+
+    async def office_notices() -> list[dict]:
+        async with httpx.AsyncClient(base_url=stack.simulator_url) as sim:
+            posts = (await sim.get("/_channel", params={"channel": office_channel("33")})).json()
+        return [p for p in posts if jid in p["text"] and "coverage_gap" in p["text"]]
+
+    [notice] = await eventually(office_notices)
+    assert "BPJS cover" in notice["text"]
+
+    cover = {"kind": "social_security_extended", "data": {"covered_until": (new_end + timedelta(days=31)).isoformat()}}
+    r = await stack.api.post(url, json=cover, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    assert "coverage_gap" not in r.json()["flags"] and r.json()["tasks"][0]["status"] == "done"
+
+    change = {"kind": "employer_changed", "data": {"employer_name": "Lin Family", "reason": "transfer"}}
+    r = await stack.api.post(url, json=change, headers=stack.auth())
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["data.contract_ref"]
+    change["data"]["contract_ref"] = "CT-2027-118"
+    r = await stack.api.post(url, json=change, headers=stack.auth())
+    assert r.status_code == 200, r.text
+    [employment] = [s for s in r.json()["steps"] if s["step"] == "employment"]
+    assert employment["evidence"] == {"employer_name": "Lin Family", "contract_ref": "CT-2027-118"}
 
 
 def check_chain(events: list[dict]) -> None:

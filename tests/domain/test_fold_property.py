@@ -46,7 +46,15 @@ end_command = st.tuples(
 employment_command = st.tuples(
     st.just("employment"),
     st.sampled_from(
-        ["welfare_check", "remittance_reported", "contract_extended", "employer_changed", "early_termination"]
+        [
+            "welfare_check",
+            "remittance_reported",
+            "contract_extended",
+            "employer_changed",
+            "early_termination",
+            "passport_renewed",
+            "social_security_extended",
+        ]
     ),
 )
 # Several commands at once: complete every open step with valid evidence, so journeys get past departure.
@@ -75,8 +83,10 @@ def employment_data(j: Journey, kind: str) -> dict[str, Any]:
             "new_end_date": (end + timedelta(days=180)).isoformat() if end else "2030-01-01",
             "family_consent_ref": "FC-9",
         },
-        "employer_changed": {"employer_name": "Lin Family"},
+        "employer_changed": {"employer_name": "Lin Family", "contract_ref": "CT-9"},
         "early_termination": {"reason": "employer went bankrupt"},
+        "passport_renewed": {"expires_at": ((end or j.now.date()) + timedelta(days=400)).isoformat() + "T00:00:00Z"},
+        "social_security_extended": {"covered_until": ((end or j.now.date()) + timedelta(days=30)).isoformat()},
     }[kind]
 
 
@@ -143,7 +153,10 @@ def check_invariants(j: Journey) -> None:
     assert s.version == len(j.events)
     assert [e.seq for e in j.events] == list(range(1, len(j.events) + 1))
     assert all(not (st.state == LOCKED and st.evidence) for st in s.steps.values())
-    assert set(s.flags) <= {"document_expired", "arrival_report_overdue", "follow_up_overdue"}
+    assert set(s.flags) <= {"document_expired", "arrival_report_overdue", "follow_up_overdue", "coverage_gap"}
+    # Rules 5: the coverage flag stands exactly while a renewal task is open, and none outlives employment.
+    assert ("coverage_gap" in s.flags) == bool(s.open_tasks())
+    assert not (s.open_tasks() and s.is_done("employment"))
     assert (s.status == "ended") == (s.outcome is not None)
     if s.status == "active":
         assert timeline.settle(s, j.now) == [], "the journey was left with due work unsettled"

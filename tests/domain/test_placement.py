@@ -85,8 +85,8 @@ def test_a_contract_extension_moves_the_end_date():
     j = new().departed()
     j.employment("contract_extended", {"new_end_date": "2028-06-01", "family_consent_ref": "FC-2"})
     assert j.s.contract_end == date(2028, 6, 1)
-    assert j.types()[-1] == "ContractExtended"
-    assert j.events[-1].data["previous_end"] == "2027-06-01"
+    extended = next(e for e in j.events if e.type == "ContractExtended")
+    assert extended.data["previous_end"] == "2027-06-01"
     j.advance(END_MIDNIGHT + timedelta(days=1) - j.now)
     assert j.step("employment") == "available"
     j.advance(datetime(2028, 6, 1, tzinfo=UTC) - j.now)
@@ -134,7 +134,7 @@ def test_employment_events_are_recorded_without_changing_steps():
     before = {k: v.state for k, v in j.s.steps.items()}
     j.employment("welfare_check", {"status": "ok"})
     j.employment("remittance_reported", {"amount": 5000000, "currency": "IDR", "period": "2025-02"})
-    j.employment("employer_changed", {"employer_name": "Lin Family", "reason": "employer died"})
+    j.employment("employer_changed", {"employer_name": "Lin Family", "reason": "employer died", "contract_ref": "C-2"})
     assert {k: v.state for k, v in j.s.steps.items()} == before
     assert j.types()[-3:] == ["WelfareChecked", "RemittanceReported", "EmployerChanged"]
     assert j.events[-2].data["amount"] == "5000000.00"

@@ -1,8 +1,12 @@
 """Signed result webhooks and `/_emit`, received by a stand-in engine that verifies signatures."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from temporalio.testing import ActivityEnvironment
+
+from activities.bpjs import BpjsActivities
+from domain.contracts import JourneyCall
 from simulator.state import add_years
 
 
@@ -103,3 +107,16 @@ async def test_with_webhooks_off_no_event_follows(sim, fake_engine, key, journey
     await sim.post("/_emit", json={"source": "clinic", "type": "noop", "journey_id": "j_x", "wait": True})
 
     assert all(e.body.get("journey_id") != journey_id for e in fake_engine.events)
+
+
+async def test_the_engines_enrolment_request_carries_the_contract_end_and_the_cover_is_sized_to_it(
+    sim, fake_engine, key, journey_id
+):
+    call = JourneyCall(journey_id=journey_id, idempotency_key=key, contract_end=date(2029, 3, 1))
+    ack = await ActivityEnvironment().run(BpjsActivities(sim).request_enrolment, call)
+
+    event = await fake_engine.wait_for(lambda e: e.body.get("journey_id") == journey_id)
+    assert ack.reference.startswith("BPJS-ENR-")
+    # The cover runs past the contract's end by the return journey's month: the engine's
+    # social_security rule (cover until the contract end) is met by what BPJS sends back.
+    assert event.body["data"]["covered_until"] == (date(2029, 3, 1) + timedelta(days=31)).isoformat()
