@@ -14,6 +14,7 @@ from activities.bpjs import BpjsActivities
 from activities.checkpoints import CheckpointActivities
 from activities.dukcapil import DukcapilActivities
 from activities.event_store import EventStoreActivities
+from activities.identity import IdentityActivities
 from activities.imigrasi import ImigrasiActivities
 from activities.job_orders import JobOrderActivities
 from activities.notify import NotifyActivities
@@ -24,6 +25,7 @@ from store.archive import HistoryArchive
 from store.cases import CaseReadModel
 from store.checkpoints import CheckpointStore
 from store.event_store import EventStore
+from store.identity import ActiveJourneys
 from store.journey_keys import JourneyKeys
 from store.keyring import KeyringFile
 from store.pii import PiiVault
@@ -66,6 +68,7 @@ def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncCli
         event_store.append_events,
         job_orders.take_quota,
         job_orders.release_quota,
+        IdentityActivities(ActiveJourneys(engine)).release_nik,
         standing.standing_page,
         dukcapil.verify_nik,
         siskop2mi.register_worker,

@@ -197,6 +197,7 @@ class ActivityName:
     FILE_DEATH_CLAIM = "bpjs.file_death_claim"
     TAKE_QUOTA = "job_orders.take_quota"
     RELEASE_QUOTA = "job_orders.release_quota"
+    RELEASE_NIK = "identity.release_nik"
     STANDING_PAGE = "reference.standing_page"
     ARCHIVE_CLOSED_RUNS = "audit.archive_closed_runs"
     SIGN_CHECKPOINTS = "audit.sign_checkpoints"

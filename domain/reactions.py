@@ -22,6 +22,7 @@ EffectKind = Literal[
     "release_quota",
     "start_case",
     "notify_office",
+    "release_nik",
 ]
 
 # Events after which the worker is told by SMS that a step changed (EmploymentEnded completes the
@@ -115,12 +116,15 @@ def step_change_sms(journey_id: str, recorded: NewEvent) -> Effect:
 
 
 def closing_effects(state: JourneyState) -> list[Effect]:
-    """Effects due when a journey's workflow closes for good (after any reopen window)."""
+    """Effects due when a journey's workflow closes for good (after any reopen window): an unfit
+    journey's job-order unit goes back, and the worker's NIK is released for a new journey, whatever the
+    outcome (`store.identity` owns the one-active-journey rule; this is the one place a claim ends)."""
+    jid = state.journey_id
+    out = []
     if state.outcome == "medically_unfit" and _holds_quota(state):
-        return [
-            Effect(kind="release_quota", key=f"{state.journey_id}:job_selection:release:closed", step="job_selection")
-        ]
-    return []
+        out.append(Effect(kind="release_quota", key=f"{jid}:job_selection:release:closed", step="job_selection"))
+    out.append(Effect(kind="release_nik", key=f"{jid}:nik:release"))
+    return out
 
 
 def _holds_quota(state: JourneyState | None) -> bool:

@@ -12,7 +12,7 @@ from domain.contracts import JourneyProjection
 from domain.pii import erased_document, masked_document
 from store.db import concurrent_reads, upsert_insert, within, write_tx
 from store.pagination import decode_cursor, page, page_reader
-from store.tables import active_journeys, journey_available_steps, journey_flags, journeys
+from store.tables import journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
 
 _COLUMN_FILTERS = ("status", "phase", "scheme", "province_code", "destination_country", "p3mi_id")
@@ -91,8 +91,9 @@ class JourneyReadModel:
 
     async def upsert(self, projection: JourneyProjection, conn: AsyncConnection | None = None) -> None:
         """Store `projection` unless a newer version is already stored (activities may run late or
-        twice). An ended journey also frees its worker's NIK for a new journey.
-        Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
+        twice). (The worker's NIK is not the read model's: her journey's workflow releases it when it
+        closes, `store.identity`.) Within `conn`'s transaction if given (the event-store writer's), else
+        in a transaction of its own."""
         values = journey_row(projection)
         async with within(self._engine, conn) as conn:
             insert = upsert_insert(conn)(journeys).values(**values)
@@ -110,10 +111,6 @@ class JourneyReadModel:
                 await conn.execute(journey_available_steps.insert(), step_rows(projection))
             if projection.flags:
                 await conn.execute(journey_flags.insert(), flag_rows(projection))
-            # A journey ended as medically_unfit may still be reopened by a supervisor: it keeps its
-            # NIK until its workflow closes (`api.services.journeys` frees a claim left by a closed one).
-            if projection.status == "ended" and projection.outcome != "medically_unfit":
-                await conn.execute(delete(active_journeys).where(active_journeys.c.journey_id == jid))
 
     async def mark_erased(self, journey_id: str) -> None:
         """Rewrite the stored document with its personal values erased (`domain.pii.erased_document`)."""

@@ -173,6 +173,9 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
             held = effect.params.get("job_order_id") or state.job_order_id or ""
             request = QuotaRequest(journey_id=state.journey_id, job_order_id=held)
             await workflow.execute_activity(ActivityName.RELEASE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
+        if effect.kind == "release_nik":
+            call = JourneyCall(journey_id=state.journey_id, idempotency_key=effect.key)
+            await workflow.execute_activity(ActivityName.RELEASE_NIK, call, **STORE_CALL)
         if effect.kind == "start_case":
             await _start_case(state, effect)
         if effect.kind == "notify_office":

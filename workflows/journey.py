@@ -42,6 +42,7 @@ JOURNEY_RULES_3 = "journey-rules-3"
 JOURNEY_RULES_4 = "journey-rules-4"
 JOURNEY_RULES_5 = "journey-rules-5"
 SMS_ON_EMPLOYMENT_END = "sms-on-employment-end"
+RELEASE_NIK_ON_CLOSE = "release-nik-on-close"
 NO_SMS_ABOUT_A_DEATH = "no-sms-about-a-death"
 
 
@@ -103,8 +104,11 @@ class JourneyWorkflow:
             await self._flush()
             if self.state.status == "ended" and not self._busy():
                 if not await self._may_reopen():
+                    # Journeys closed before the patch had their NIK freed by the read model's upsert.
+                    releases_nik = workflow.patched(RELEASE_NIK_ON_CLOSE)
                     for effect in closing_effects(self.state):
-                        self._commit(await effects.run(lambda: self.state, effect))
+                        if effect.kind != "release_nik" or releases_nik:
+                            self._commit(await effects.run(lambda: self.state, effect))
                     if rules_of(self.state).stores_while_awaiting_reopen:  # legacy journeys closed without storing
                         await self._flush()
                     return journey_view(self.state)

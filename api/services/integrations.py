@@ -16,7 +16,7 @@ from api.rate_limits import RateLimits
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.cases import complaint_case_id, start_case_after_the_end
 from api.services.container import Services
-from api.services.journey_access import JOURNEY_ID, province_of, stale_claim
+from api.services.journey_access import JOURNEY_ID, province_of, release_if_left_behind
 from api.services.reference import check_codes
 from domain import signatures
 from domain.contracts import Actor, CaseCommand, IntegrationEvent
@@ -70,8 +70,7 @@ async def _resolve(services: Services, event: IntegrationEventIn) -> str:
     """The journey the event is for: by id (it must exist) or by the NIK's active journey."""
     if event.nik is not None:
         journey_id = await services.identity.find(nik_hash(event.nik, services.settings.nik_hash_key))
-        if journey_id and await stale_claim(services, journey_id):
-            await services.identity.release(journey_id)  # ended unfit, and its workflow has closed
+        if journey_id and await release_if_left_behind(services, journey_id):
             journey_id = None
         if not journey_id:
             raise not_found("No active journey for this NIK")

@@ -133,14 +133,24 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
     return JourneyRef(journey_id, handle, province, scheme)
 
 
-async def stale_claim(services: Services, journey_id: str) -> bool:
-    """Whether the NIK claim of `journey_id` no longer stands for an active journey:
-    - a journey ended as medically_unfit holds its NIK while a supervisor may reopen it, that is while
-      its workflow still runs; once the workflow has closed, the claim is stale;
+async def release_if_left_behind(services: Services, journey_id: str) -> bool:
+    """Release the NIK claim of `journey_id` if it was left behind; True when it was. The claim is
+    `store.identity`'s and the journey's workflow releases it when it closes for good (a closing effect,
+    after any reopen window), so a claim stands while its workflow runs. Left behind are:
+    - a claim whose workflow closed without releasing it: terminated by an operator, or closed before
+      journeys released their own NIK (past its retention, only the read model still knows it);
     - a start that claimed the NIK but whose workflow never started (Temporal failed it, and could not be
-      asked afterwards) leaves a claim that nothing knows: stale once older than any start in flight."""
+      asked afterwards): a claim that nothing knows, stale once older than any start in flight.
+    An active journey's claim stands without asking Temporal."""
+    if await _left_behind(services, journey_id):
+        await services.identity.release(journey_id)
+        return True
+    return False
+
+
+async def _left_behind(services: Services, journey_id: str) -> bool:
     doc = await services.read_model.get(journey_id)
-    if doc is not None and (doc.get("status") != "ended" or doc.get("outcome") != "medically_unfit"):
+    if doc is not None and doc.get("status") != "ended":
         return False
     client = await services.temporal.client()
     try:
@@ -151,7 +161,7 @@ async def stale_claim(services: Services, journey_id: str) -> bool:
         if doc is not None:  # closed long ago and past its retention
             return True
         return await _claim_older_than_a_start(services, journey_id)
-    return doc is not None and description.status != WorkflowExecutionStatus.RUNNING
+    return description.status != WorkflowExecutionStatus.RUNNING
 
 
 async def _claim_older_than_a_start(services: Services, journey_id: str) -> bool:

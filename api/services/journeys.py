@@ -24,7 +24,7 @@ from api.errors import ApiError, invalid, not_found
 from api.schemas.journeys import StartJourneyIn
 from api.services import access
 from api.services.container import Services
-from api.services.journey_access import find_in_store, find_journey, province_of, query_state, stale_claim
+from api.services.journey_access import find_in_store, find_journey, province_of, query_state, release_if_left_behind
 from domain import decide, timeline
 from domain.commit import commit
 from domain.contracts import StartJourney, WorkerProfile
@@ -129,8 +129,7 @@ async def start_journey(
     # The claim is atomic in the store: of two concurrent starts for one NIK exactly one wins.
     hashed = nik_hash(body.worker.nik, settings.nik_hash_key)
     existing = await services.identity.claim(hashed, journey_id)
-    if existing and await stale_claim(services, existing):
-        await services.identity.release(existing)
+    if existing and await release_if_left_behind(services, existing):
         existing = await services.identity.claim(hashed, journey_id)
     if existing and request_id and await _started_by(client, existing, request_id):
         return await get_journey(services, caller, existing)

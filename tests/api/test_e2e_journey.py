@@ -259,5 +259,6 @@ async def test_a_p3mi_journey_runs_from_start_to_completed_over_http(stack: Stac
     assert events[0]["type"] == "JourneyStarted" and len(events) == done["version"]
     listed = await stack.api.get("/v1/journeys", params={"status": "ended", "p3mi_id": p3mi_id}, headers=stack.auth())
     assert [j["journey_id"] for j in listed.json()["items"]] == [jid]
-    # The NIK is free again: the worker may start a new journey.
+    # The NIK is free again once the journey's workflow has closed: the worker may start a new journey.
+    await stack.client.get_workflow_handle(jid).result()
     assert (await start(stack, nik, None, scheme="INDEPENDENT"))["journey_id"] != jid

@@ -6,6 +6,7 @@ import pytest
 
 from domain import protection
 from domain.contracts import CaseChange, OpenCase
+from domain.reactions import closing_effects
 from tests.domain.harness import CONTRACT_END, OFFICER, SUPERVISOR, new
 
 
@@ -190,3 +191,21 @@ def test_nobody_texts_a_dead_workers_phone_about_her_death():
     assert (j.s.status, j.s.outcome) == ("ended", "deceased")
     assert {"EmploymentEnded", "JourneyEnded"} <= set(j.types())
     assert kinds(since(j, count), "sms") == []
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        lambda j: j.withdraw(),
+        lambda j: j.cancel(),
+        lambda j: j.complete("medical_check", result="unfit"),
+    ],
+    ids=["withdrawn", "cancelled", "medically_unfit"],
+)
+def test_every_journey_releases_its_nik_when_its_workflow_closes_and_only_then(end):
+    # One owner (issue 9, item 12): no reaction to an event frees the NIK; closing the workflow does.
+    j = new()
+    end(j)
+    assert kinds(j.effects, "release_nik") == []
+    [release] = kinds(closing_effects(j.s), "release_nik")
+    assert release.key == f"{j.s.journey_id}:nik:release"

@@ -48,23 +48,15 @@ async def test_an_older_version_never_overwrites_a_newer_one(engine):
     assert await model.get("j_missing") is None
 
 
-async def test_an_ended_journey_frees_its_nik(engine):
+async def test_the_read_model_leaves_the_nik_claim_to_its_owner(engine):
+    # One owner (issue 9, item 12): storing an ended journey frees nothing; the journey's workflow
+    # releases the NIK when it closes (`tests/workflows/test_nik_release.py`).
     model, active = JourneyReadModel(engine), ActiveJourneys(engine)
     await active.claim("hash-1", "j_01")
     await model.upsert(projection("j_01", 1))
-    assert await active.find("hash-1") == "j_01"
     await model.upsert(projection("j_01", 2, status="ended", outcome="withdrawn"))
-    assert await active.find("hash-1") is None
+    assert await active.find("hash-1") == "j_01"
     assert [d["journey_id"] for d in (await model.list(JourneyFilters(status="ended")))[0]] == ["j_01"]
-
-
-async def test_a_journey_ended_as_medically_unfit_keeps_its_nik_while_it_may_be_reopened(engine):
-    model, active = JourneyReadModel(engine), ActiveJourneys(engine)
-    await active.claim("hash-2", "j_02")
-    await model.upsert(projection("j_02", 5, status="ended", outcome="medically_unfit"))
-    assert await active.find("hash-2") == "j_02"
-    await model.upsert(projection("j_02", 7, status="active"))  # a supervisor reopened the check
-    assert await active.find("hash-2") == "j_02"
 
 
 @pytest.fixture

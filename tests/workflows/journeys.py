@@ -10,6 +10,7 @@ from ulid import ULID
 from domain.contracts import Actor, IntegrationEvent, StartJourney, StepCommand, WorkerProfile
 from domain.pii import mask_nik
 from domain.policy import Policy
+from store.identity import ActiveJourneys, nik_hash
 from store.pii import PiiVault, WorkerPii
 from tests.workflows.conftest import TASK_QUEUE, Stack, new_nik
 
@@ -36,6 +37,8 @@ async def start(
     journey_id = f"j_{ULID()}"
     nik = nik or new_nik()
     job_order, destination, p3mi = placement or JOB_ORDER.get(scheme, (None, "MY", None))
+    # As the API does: the NIK is claimed for the journey (a NIK given twice stays with its first one).
+    await ActiveJourneys(stack.engine).claim(nik_hash(nik, stack.settings.nik_hash_key), journey_id)
     await PiiVault(stack.engine, stack.settings.pii_key).put(
         journey_id, WorkerPii(nik=nik, full_name="Siti Rahayu", birth_date=birth, phone="+6281234567890")
     )
@@ -64,6 +67,11 @@ async def start(
     return await stack.client.start_workflow(
         "JourneyWorkflow", start_input, id=journey_id, task_queue=TASK_QUEUE, **signal
     )
+
+
+async def holds_nik(stack: Stack, handle: WorkflowHandle) -> bool:
+    """Whether the journey still holds its worker's NIK in the store."""
+    return await ActiveJourneys(stack.engine).claimed_at(handle.id) is not None
 
 
 async def view(handle: WorkflowHandle) -> dict[str, Any]:

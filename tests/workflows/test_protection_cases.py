@@ -21,6 +21,7 @@ from tests.workflows.journeys import (
     act,
     drive_to_departure,
     fit_result,
+    holds_nik,
     integration_event,
     send,
     start,
@@ -167,6 +168,7 @@ async def test_a_death_case_ends_the_journey_as_deceased_once_remains_are_repatr
     await act_on_case(wf_stack, case_id, "repatriate", note="remains flown to SUB")
     result = await handle.result()
     assert result["outcome"] == "deceased" and "BPJS death claim" in (await _end_reason(wf_stack, handle.id))
+    assert not await holds_nik(wf_stack, handle)  # released as her journey's workflow closed
     case = await eventually(lambda: case_view(wf_stack, case_id), lambda c: c["death_claim_ref"])
     assert case["death_claim_ref"].startswith("BPJS")
     # Her own phone is not texted about her death.
