@@ -5,6 +5,8 @@ that, rename the current files after what they still cover:
 
 - `*_remote_quota.json`: before the `quota-local-activity` patch (the job-order unit as a remote activity);
 - `*_before_employment_sms.json`, `*_before_no_sms_about_a_death.json`: before those SMS patches;
+- `*_before_rules_5.json`: journeys under rules 4 (patch `journey-rules-5`: employment changes re-check
+  what depends on them) and closed before `release-nik-on-close` (the NIK freed by the read model);
 - `*_before_rules_4.json`: journeys under rules 3 (patch `journey-rules-4`: follow-ups recorded as tasks);
 - `*_before_rules_3.json`: journeys under rules 2 (patch `journey-rules-3`: documents that lapse, flags
   told to the office, the placement's standing, the job order kept);
