@@ -7,7 +7,6 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit_sweep import ArchiveActivities
 from activities.bpjs import BpjsActivities
@@ -31,18 +30,8 @@ from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
-from workflows.audit_sweep import AuditSweepWorkflow
-from workflows.case import ProtectionCaseWorkflow
 from workflows.client import codec_for
-from workflows.journey import JourneyWorkflow
-from workflows.standing import StandingBroadcastWorkflow
-
-WORKFLOWS = [JourneyWorkflow, ProtectionCaseWorkflow, AuditSweepWorkflow, StandingBroadcastWorkflow]
-# The domain is pure and deterministic by construction: share its modules with the sandbox
-# instead of re-importing them for every workflow run.
-SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic", "dateutil", "activities")
-)
+from workflows.registry import SANDBOX, WORKFLOWS
 
 
 def activities_for(settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient) -> list:

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.auth import ACTORS, ADMINS, AUDITORS, READERS, SUPERVISORS, Caller, require_roles
+from api.idempotency import Idempotency
 from api.services import access
 from api.services.container import Services
-from api.services.idempotency import Idempotency
 from config import Settings as _Settings
 
 

@@ -27,13 +27,17 @@ from domain.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
-# API code of a domain/workflow refusal -> HTTP status.
+# API code of a domain, service or workflow refusal (`domain.errors`, `api.services.errors`) -> HTTP status.
 DOMAIN_STATUS = {
     "INVALID_TRANSITION": 409,
     "VERSION_CONFLICT": 409,
     "RULE_VIOLATION": 409,
     "ACTIVE_JOURNEY_EXISTS": 409,
     "ALREADY_EXISTS": 409,
+    "IDEMPOTENCY_KEY_REUSED": 409,
+    "IDEMPOTENCY_IN_PROGRESS": 409,
+    "BAD_SIGNATURE": 401,
+    "UNAVAILABLE": 503,
     "VALIDATION_ERROR": 422,
     "NOT_FOUND": 404,
     "FORBIDDEN": 403,

@@ -55,6 +55,18 @@ ERROR_TYPES: dict[str, type[DomainError]] = {
 }
 
 
+def refusal_from(code: str | None, message: str, details: dict[str, Any] | None) -> DomainError | None:
+    """The refusal whose `as_details()` were `details` (a workflow sends them across Temporal), or None
+    when `code` is none of the domain's."""
+    cls = ERROR_TYPES.get(code or "")
+    if cls is None:
+        return None
+    refusal = Exception.__new__(cls)
+    extra = {k: v for k, v in (details or {}).items() if k not in ("code", "message")}
+    DomainError.__init__(refusal, message, **extra)
+    return refusal
+
+
 def error_fields(prefix: str, exc: ValidationError) -> list[str]:
     """The dotted paths of the fields a pydantic validation refused, under `prefix` (`evidence.valid_until`),
     sorted and each once: what a 422 names (never the values)."""

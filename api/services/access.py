@@ -10,10 +10,10 @@ from datetime import datetime
 import structlog
 
 from api.auth import Caller
-from api.errors import invalid
 from api.schemas import MAX_INT32
 from api.schemas.access_log import AccessEntry, AccessLogPage
 from api.services.container import Services
+from api.services.errors import invalid
 from store.access_log import AccessFilters
 from store.pagination import decode_cursor, encode_cursor
 from store.timefmt import format_time

@@ -18,9 +18,9 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
-from api.errors import ApiError, invalid, not_found, unavailable
 from api.services import access
 from api.services.container import Services
+from api.services.errors import Unavailable, invalid, not_found, unavailable
 from api.services.journey_access import find_in_store, query_state
 from api.services.replay import ReplayUnavailable, run_id_of
 from domain.audit_bundle import BUNDLE_FORMAT, sign_bundle
@@ -41,7 +41,7 @@ from workflows.codec import history_in_the_clear
 
 log = structlog.get_logger(__name__)
 # Temporal (or its client) being down or slow: what is asked of it is `unavailable`, the rest still answers.
-TEMPORAL_DOWN = (RPCError, RPCTimeoutOrCancelledError, TimeoutError, ApiError)
+TEMPORAL_DOWN = (RPCError, RPCTimeoutOrCancelledError, TimeoutError, Unavailable)
 
 
 def _recorded(documents: list[dict[str, Any]]) -> list[NewEvent]:

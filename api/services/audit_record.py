@@ -11,10 +11,10 @@ import re
 import structlog
 
 from api.auth import Caller
-from api.errors import forbidden, invalid, not_found
 from api.schemas import MAX_INT32
 from api.schemas.audit_record import AuditKey, AuditKeyList, Checkpoint, CheckpointPage
 from api.services.container import Services
+from api.services.errors import forbidden, invalid, not_found
 from api.services.journey_access import find_in_store
 from store.keyring import KeyringMissing
 from store.pagination import decode_cursor, encode_cursor

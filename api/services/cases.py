@@ -21,22 +21,24 @@ from temporalio.service import RPCError, RPCStatusCode
 from ulid import ULID
 
 from api.auth import SUPERVISORS, Caller
-from api.errors import ApiError, as_api_error, forbidden, not_found
 from api.schemas.cases import CaseActionIn, OpenCaseIn
 from api.services import access
 from api.services.container import Services
+from api.services.errors import forbidden, not_found, not_in_state, unavailable
 from api.services.journey_access import JourneyRef, find_journey, journey_ended, province_of, query_state
 from api.services.journeys import read_model_page, stream_page
 from api.services.reference import holidays_ahead
+from api.services.temporal import refusal_of
 from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
 from domain.contracts import Actor, CaseCommand, OpenCase, StartCase
+from domain.errors import InvalidTransition, NotFound
 from store.cases import CaseFilters
 
 log = structlog.get_logger(__name__)
 CASE_ID = re.compile(r"^c_[0-9A-Za-z]{1,64}$")
 
 
-def _case_not_found() -> ApiError:
+def _case_not_found() -> NotFound:
     return not_found("Case not found")
 
 
@@ -52,7 +54,7 @@ async def _query_case(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> 
     its first task may not have run); one still starting after `wait_seconds` is 503."""
     view = await query_state(handle, wait_seconds)
     if view.get("status") == "starting":
-        raise ApiError(503, "UNAVAILABLE", "The case is starting; try again")
+        raise unavailable("The case is starting; try again")
     return view
 
 
@@ -126,8 +128,8 @@ async def open_case(
 
 def _refused_as_ended(exc: WorkflowUpdateFailedError) -> bool:
     """The journey's refusal of a change because it has ended (`journey_ended`'s answer)."""
-    refusal = as_api_error(exc)
-    return refusal is not None and refusal.code == "INVALID_TRANSITION" and refusal.extra.get("state") == "ended"
+    refusal = refusal_of(exc)
+    return isinstance(refusal, InvalidTransition) and refusal.extra.get("state") == "ended"
 
 
 async def _open_after_the_end(
@@ -142,7 +144,7 @@ async def _open_after_the_end(
     the case's events would be sealed, is destroyed). With an `Idempotency-Key` the case id comes from
     it, so a retry finds the case the first attempt started."""
     if document.get("personal_data") == "erased":
-        raise ApiError(409, "INVALID_TRANSITION", "The journey's personal data is erased", state="erased")
+        raise not_in_state("The journey's personal data is erased", "erased")
     case_id = _case_id(f"{ref.journey_id}:{update_id}") if update_id else f"c_{ULID()}"
     province = ref.province_code or province_of(document) or ""
     await start_case_after_the_end(
@@ -227,7 +229,7 @@ async def case_action(
     if body.action in SUPERVISOR_ACTIONS and caller.role not in SUPERVISORS:
         raise forbidden(f"Only a supervisor may {body.action} a case")
     if handle is None:
-        raise ApiError(409, "INVALID_TRANSITION", "The case is closed", state=case.get("status") or "closed")
+        raise not_in_state("The case is closed", case.get("status") or "closed")
     command = CaseCommand(
         action=body.action,
         note=body.note,
@@ -245,7 +247,7 @@ async def case_action(
     except RPCError as exc:
         # The case's workflow has completed (a closed case) between the read and the update.
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ApiError(409, "INVALID_TRANSITION", "The case is closed", state="closed") from exc
+            raise not_in_state("The case is closed", "closed") from exc
         raise
     log.info("case_action", action=body.action, status=view.get("status"))
     await access.record(services, caller, [case.get("journey_id")], "case_action", access.CASE_FIELDS)

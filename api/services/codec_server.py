@@ -18,9 +18,9 @@ from fastapi import Request
 from temporalio.api.common.v1 import Payload
 
 from api.auth import AUDITORS, Caller, authenticate
-from api.errors import forbidden, invalid
 from api.services import access
 from api.services.container import Services
+from api.services.errors import forbidden, invalid
 from workflows.client import codec_for
 from workflows.codec import ENCODING, PayloadDecryptionError
 

@@ -18,11 +18,12 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
-from api.errors import ApiError
 from api.services import access
 from api.services.audit import case_documents
 from api.services.container import Services
+from api.services.errors import not_in_state
 from api.services.journey_access import find_in_store
+from domain.errors import RuleViolation
 from store.timefmt import now_text
 
 log = structlog.get_logger(__name__)
@@ -69,16 +70,14 @@ async def erase(services: Services, caller: Caller, journey_id: str) -> dict[str
     journey = await services.read_model.get(journey_id)
     if journey is None or journey.get("status") != "ended":
         state = journey.get("status", "active") if journey else "active"
-        raise ApiError(409, "INVALID_TRANSITION", "Only an ended journey can be erased", state=state)
+        raise not_in_state("Only an ended journey can be erased", state)
     streams = [journey_id, *(c["case_id"] for c in await case_documents(services, journey_id))]
     client = await services.temporal.client()
     running = await _open_workflows(client, streams)
     if running:
-        raise ApiError(
-            409,
-            "RULE_VIOLATION",
+        raise RuleViolation(
+            "workflows_still_open",
             "The journey or one of its cases is still open in its workflow; it can be erased once closed",
-            rule="workflows_still_open",
         )
     for stream_id in streams:
         await services.journey_keys.erase(stream_id)

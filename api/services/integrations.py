@@ -11,11 +11,11 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import strict_json
-from api.errors import ApiError, invalid, not_found, validation_error
 from api.rate_limits import RateLimits
 from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.cases import complaint_case_id, start_case_after_the_end
 from api.services.container import Services
+from api.services.errors import BadSignature, invalid, not_found
 from api.services.journey_access import JOURNEY_ID, province_of, release_if_left_behind
 from api.services.reference import check_codes
 from domain import signatures
@@ -34,10 +34,7 @@ def _parse(source: str, raw: bytes) -> IntegrationEventIn:
         strict_json.check(raw)
     except strict_json.StrictJsonError as exc:
         raise invalid(["body"], str(exc)) from exc
-    try:
-        event = IntegrationEventIn.model_validate_json(raw)
-    except ValidationError as exc:
-        raise validation_error(exc.errors()) from exc
+    event = IntegrationEventIn.model_validate_json(raw)  # a ValidationError is answered 422 (`api.errors`)
     allowed = EVENT_TYPES.get(event.type)
     if allowed is None:
         raise invalid(["type"], "Unknown event type")
@@ -108,7 +105,7 @@ async def receive_event(
     if not ok:
         if signature:  # a signature that does not match is a guess; none at all is not
             await limits.failed_authentication(address)
-        raise ApiError(401, "BAD_SIGNATURE", "Missing, stale or invalid X-PMI-Signature")
+        raise BadSignature("Missing, stale or invalid X-PMI-Signature")
     await limits.integration_request(source)
     known = await _known(services, source, raw)
     if known is not None:

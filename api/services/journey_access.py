@@ -19,8 +19,9 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowQ
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
-from api.errors import ApiError, not_found
 from api.services.container import Services
+from api.services.errors import not_found, not_in_state
+from domain.errors import InvalidTransition
 from store.timefmt import format_time
 from workflows import search_attributes as sa
 
@@ -66,9 +67,9 @@ async def query_state(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> 
         await asyncio.sleep(min(0.2, max(deadline - loop.time(), 0)))
 
 
-def journey_ended() -> ApiError:
+def journey_ended() -> InvalidTransition:
     """A change to a journey that has ended (its workflow closed, or gone): 409 with `state` `ended`."""
-    return ApiError(409, "INVALID_TRANSITION", "The journey has ended", state="ended")
+    return not_in_state("The journey has ended", "ended")
 
 
 class RetainedJourney:

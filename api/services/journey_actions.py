@@ -7,10 +7,10 @@ import structlog
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
-from api.errors import invalid, not_found
 from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, FollowUpIn, StepActionIn, WaiverIn
 from api.services import access
 from api.services.container import Services
+from api.services.errors import invalid, not_found
 from api.services.journey_access import find_journey, journey_ended
 from api.services.reference import check_codes
 from domain.contracts import (

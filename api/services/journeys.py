@@ -20,14 +20,15 @@ from ulid import ULID
 
 from api.admission import list_admission
 from api.auth import Caller
-from api.errors import ApiError, invalid, not_found
 from api.schemas.journeys import StartJourneyIn
 from api.services import access
 from api.services.container import Services
+from api.services.errors import ActiveJourneyExists, invalid, not_found
 from api.services.journey_access import find_in_store, find_journey, province_of, query_state, release_if_left_behind
 from domain import decide, timeline
 from domain.commit import commit
 from domain.contracts import StartJourney, WorkerProfile
+from domain.errors import RuleViolation
 from domain.evolve import evolve
 from domain.job_orders import job_order_refusal
 from domain.pii import mask_nik, mask_phone
@@ -57,17 +58,17 @@ async def _check_placement(services: Services, body: StartJourneyIn) -> date | N
             raise invalid(["p3mi_id"], "Unknown P3MI")
         valid_until = date.fromisoformat(p3mi["licence_valid_until"]) if p3mi.get("licence_valid_until") else None
         if licence_problem(body.p3mi_id, p3mi.get("licence_status"), valid_until, datetime.now(UTC)):
-            raise ApiError(409, "RULE_VIOLATION", "The P3MI's licence is not active", rule=LICENCE_NOT_ACTIVE)
+            raise RuleViolation(LICENCE_NOT_ACTIVE, "The P3MI's licence is not active")
     if body.job_order_id:
         job_order = await services.reference.get_job_order(body.job_order_id)
         if job_order is None:
             raise invalid(["job_order_id"], "Unknown job order")
         refused = job_order_refusal(job_order, body.scheme, body.p3mi_id, body.destination_country)
         if refused:
-            raise ApiError(409, "RULE_VIOLATION", refused[1], rule=refused[0])
+            raise RuleViolation(refused[0], refused[1])
     country = await services.reference.get_country(body.destination_country)
     if country is not None and country["status"] == "closed":
-        raise ApiError(409, "RULE_VIOLATION", "The destination country is closed", rule=DESTINATION_CLOSED)
+        raise RuleViolation(DESTINATION_CLOSED, "The destination country is closed")
     return valid_until
 
 
@@ -134,7 +135,7 @@ async def start_journey(
     if existing and request_id and await _started_by(client, existing, request_id):
         return await get_journey(services, caller, existing)
     if existing:
-        raise ApiError(409, "ACTIVE_JOURNEY_EXISTS", "This NIK has an active journey", journey_id=existing)
+        raise ActiveJourneyExists("This NIK has an active journey", journey_id=existing)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     try:
         w = body.worker

@@ -6,10 +6,11 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from api.errors import ApiError, invalid, not_found
 from api.schemas.reference import CountryPatch, JobOrderIn, JobOrderPatch, P3miIn, P3miPatch
 from api.services.container import Services
+from api.services.errors import Duplicate, invalid, not_found
 from domain.contracts import StandingSweep
+from domain.errors import RuleViolation
 from store.catalogues import CLINICS, HOLIDAYS, MISSIONS, P3MI, TRAINING_CENTRES, Catalogue
 from store.errors import AlreadyExists
 from workflows.standing import broadcast_id
@@ -37,7 +38,7 @@ async def create_p3mi(services: Services, body: P3miIn) -> dict[str, Any]:
     except ValueError as exc:
         raise invalid([], "The P3MI is not valid") from exc
     except AlreadyExists as exc:
-        raise ApiError(409, "ALREADY_EXISTS", "A P3MI with this id exists", p3mi_id=body.p3mi_id) from exc
+        raise Duplicate("A P3MI with this id exists", p3mi_id=body.p3mi_id) from exc
 
 
 async def patch_p3mi(services: Services, p3mi_id: str, body: P3miPatch) -> dict[str, Any]:
@@ -98,9 +99,7 @@ async def create_job_order(services: Services, body: JobOrderIn) -> dict[str, An
     except ValueError as exc:
         raise invalid([], "The job order is not valid") from exc
     except AlreadyExists as exc:
-        raise ApiError(
-            409, "ALREADY_EXISTS", "A job order with this id exists", job_order_id=body.job_order_id
-        ) from exc
+        raise Duplicate("A job order with this id exists", job_order_id=body.job_order_id) from exc
 
 
 async def patch_job_order(services: Services, job_order_id: str, body: JobOrderPatch) -> dict[str, Any]:
@@ -109,9 +108,7 @@ async def patch_job_order(services: Services, job_order_id: str, body: JobOrderP
         found = await services.reference.patch_job_order(job_order_id, changes)
     except ValueError as exc:
         if "quota" in changes:
-            raise ApiError(
-                409, "RULE_VIOLATION", "The quota cannot go below the units filled", rule="quota_below_filled"
-            ) from exc
+            raise RuleViolation("quota_below_filled", "The quota cannot go below the units filled") from exc
         raise invalid(sorted(changes), "The change is not valid") from exc
     if found is None:
         raise not_found("Job order not found")
@@ -147,7 +144,7 @@ async def create_catalogue_entry(services: Services, cat: Catalogue, body: BaseM
     except ValueError as exc:
         raise invalid([], f"The {cat.kind} is not valid") from exc
     except AlreadyExists as exc:
-        raise ApiError(409, "ALREADY_EXISTS", f"A {cat.kind} with this id exists", **{cat.key: item[cat.key]}) from exc
+        raise Duplicate(f"A {cat.kind} with this id exists", **{cat.key: item[cat.key]}) from exc
 
 
 async def patch_catalogue_entry(services: Services, cat: Catalogue, code: str, body: BaseModel) -> dict[str, Any]:

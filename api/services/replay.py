@@ -53,7 +53,7 @@ class ReplayReport:
 
 
 def _replayer(codec: EncryptionCodec | None) -> Replayer:
-    from worker import SANDBOX, WORKFLOWS  # the installed workflow code, as the worker runs it
+    from workflows.registry import SANDBOX, WORKFLOWS  # the installed workflow code, as the worker runs it
 
     return Replayer(workflows=WORKFLOWS, data_converter=converter_with(codec), workflow_runner=SANDBOX)
 

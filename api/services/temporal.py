@@ -16,10 +16,12 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import structlog
-from temporalio.client import Client, Interceptor, OutboundInterceptor
+from temporalio.client import Client, Interceptor, OutboundInterceptor, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
-from api.errors import unavailable
+from api.services.errors import unavailable
 from config import Settings
+from domain.errors import DomainError, refusal_from
 from workflows.client import connect
 
 log = structlog.get_logger(__name__)
@@ -181,3 +183,14 @@ class TemporalGateway:
             self._background.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(self._background), self._timeout + 1)
+
+
+def refusal_of(exc: BaseException) -> DomainError | None:
+    """The domain refusal a workflow update failed with, as the domain raised it (`workflows.journey.refusal`
+    made it an `ApplicationError`: its type the API code, its first detail the error body), or None for
+    any other failure."""
+    cause = exc.cause if isinstance(exc, WorkflowUpdateFailedError) else exc
+    if not isinstance(cause, ApplicationError):
+        return None
+    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else None
+    return refusal_from(cause.type, cause.message, details)

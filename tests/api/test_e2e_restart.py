@@ -8,7 +8,7 @@ from temporalio.api.update.v1 import UpdateRef, WaitPolicy
 from temporalio.api.workflowservice.v1 import PollWorkflowExecutionUpdateRequest
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.services.idempotency import update_id_for
+from api.idempotency import update_id_for
 from tests.api.stack import Stack, new_nik, step_is, step_states
 from tests.api.test_e2e_journey import TODAY, event, start
 from tests.polling import eventually

@@ -137,9 +137,11 @@ async def test_an_unexpected_exception_is_internal_with_a_request_id_and_no_deta
 @pytest.mark.parametrize("cursor", ["²", "３", "٣", "1e3", "-1", "9" * 19])
 async def test_an_event_cursor_that_is_not_a_few_ascii_digits_is_a_validation_error(client, api_settings, cursor):
     # 422 naming the cursor, never a 500 from int() or from a bigint the database refuses.
-    from api.errors import ApiError
+    from api.errors import as_api_error
     from api.services.journeys import parse_cursor
+    from domain.errors import EvidenceInvalid
 
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(EvidenceInvalid) as refused:
         parse_cursor(cursor)
-    assert refused.value.status == 422 and refused.value.extra["fields"] == ["cursor"]
+    answer = as_api_error(refused.value)
+    assert answer.status == 422 and answer.extra["fields"] == ["cursor"]

@@ -4,8 +4,9 @@ import asyncio
 
 import pytest
 
-from api.errors import ApiError, error_response
-from api.services.idempotency import Idempotency
+from api.errors import ApiError, as_api_error, error_response
+from api.idempotency import Idempotency
+from api.services.errors import IdempotencyInProgress, IdempotencyKeyReused
 
 
 async def test_the_same_key_and_body_replays_the_first_answer(app):
@@ -32,9 +33,10 @@ async def test_the_same_key_with_another_body_is_refused(app):
         return {"ok": True}
 
     await Idempotency(keys, "s", "k2", "h1").run(produce)
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(IdempotencyKeyReused) as refused:
         await Idempotency(keys, "s", "k2", "h2").run(produce)
-    assert refused.value.status == 409 and refused.value.code == "IDEMPOTENCY_KEY_REUSED"
+    answer = as_api_error(refused.value)
+    assert answer.status == 409 and answer.code == "IDEMPOTENCY_KEY_REUSED"
 
 
 async def test_a_refusal_is_replayed_but_an_outage_is_not(app):
@@ -105,10 +107,11 @@ async def test_a_request_still_in_flight_past_the_wait_is_answered_in_progress_w
     async def produce(_):
         raise AssertionError("must not run while the key is held")
 
-    with pytest.raises(ApiError) as waiting:
+    with pytest.raises(IdempotencyInProgress) as waiting:
         await Idempotency(keys, "s", "k6", "h", wait_seconds=0.2, retry_after=3).run(produce)
-    assert waiting.value.status == 409 and waiting.value.code == "IDEMPOTENCY_IN_PROGRESS"
-    response = error_response(waiting.value)
+    answer = as_api_error(waiting.value)
+    assert answer.status == 409 and answer.code == "IDEMPOTENCY_IN_PROGRESS"
+    response = error_response(answer)
     assert response.headers["retry-after"] == "3" and b"retry_after" not in response.body
 
 

@@ -79,7 +79,9 @@ async def _postgres_text(url: str) -> bytes:
     parts = []
     try:
         async with engine.connect() as conn:
-            tables = (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars()
+            # The test's own schema (its URL's search_path), not `public`, which may hold another run's tables.
+            query = text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            tables = (await conn.execute(query)).scalars()
             for table in list(tables):
                 rows = await conn.execute(text(f'SELECT row_to_json(t)::text FROM "{table}" t'))  # noqa: S608
                 parts += [row[0] for row in rows]

@@ -24,10 +24,10 @@ from temporalio.worker import Replayer
 
 from config import Settings
 from scripts.record_histories import NAMES
-from worker import SANDBOX, WORKFLOWS
 from workflows.case import ProtectionCaseWorkflow
 from workflows.client import data_converter
 from workflows.journey import JourneyWorkflow
+from workflows.registry import SANDBOX, WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDED = sorted(HISTORIES.glob("*.json"))

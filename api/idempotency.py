@@ -21,7 +21,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from api.errors import ApiError, as_api_error
+from api.errors import as_api_error
+from api.services.errors import IdempotencyInProgress, IdempotencyKeyReused
 from store.idempotency import StoredKey
 from store.timefmt import format_time
 
@@ -114,20 +115,14 @@ class Idempotency:
             if stored is None:
                 return None
             if stored.body_hash != self.body_hash:
-                raise ApiError(
-                    409,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "This Idempotency-Key was already used with a different request body",
-                )
+                raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body")
             if not stored.in_flight:
                 return stored
             stale_before = format_time(datetime.now(UTC) - timedelta(seconds=self.lease_seconds))
             if stored.created_at < stale_before and await self.keys.take_over(self.scope, self.key, stale_before):
                 return None
             if loop.time() >= deadline:
-                raise ApiError(
-                    409,
-                    "IDEMPOTENCY_IN_PROGRESS",
+                raise IdempotencyInProgress(
                     "A request with this Idempotency-Key is still in progress; retry to get its answer",
                     retry_after=self.retry_after,
                 )
