@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.errors import as_api_error
 from api.services.errors import IdempotencyInProgress, IdempotencyKeyReused
@@ -27,6 +28,11 @@ from store.idempotency import StoredKey
 from store.timefmt import format_time
 
 POLL_SECONDS = 0.05
+
+
+def _json(answer: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """The body of an answer: a service's view (`JourneyView`, `CaseView`) as its JSON."""
+    return answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
 
 
 def update_id_for(scope: str, key: str) -> str:
@@ -68,7 +74,7 @@ class Idempotency:
         return update_id_for(self.scope, self.key) if self.key else None
 
     async def run(
-        self, produce: Callable[[str | None], Awaitable[dict[str, Any]]], status_code: int = 200
+        self, produce: Callable[[str | None], Awaitable[BaseModel | dict[str, Any]]], status_code: int = 200
     ) -> JSONResponse:
         """Replay the answer stored for this key, or reserve the key, run `produce(update_id)` and store
         its answer.
@@ -77,12 +83,12 @@ class Idempotency:
         released, so a retry runs again — with the same update id, so Temporal runs the update once.
         """
         if not self.key:
-            return JSONResponse(await produce(None), status_code=status_code)
+            return JSONResponse(_json(await produce(None)), status_code=status_code)
         stored = await self._reserve()
         if stored is not None:
             return await self._replay(stored)
         try:
-            body = await produce(self.update_id)
+            body = _json(await produce(self.update_id))
         except Exception as exc:
             err = as_api_error(exc)
             if err is not None and err.status < 500:

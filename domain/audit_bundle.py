@@ -154,14 +154,14 @@ def check_fold(bundle: dict[str, Any]) -> Check:
         version = journey.get("version", 0)
         opened = _opener(bundle, bundle["journey_id"])
         folded = fold(_events([opened(d) for d in bundle["events"] if d["seq"] <= version]))
-        if folded is None or not same_document(journey_view(folded), journey):
+        if folded is None or not same_document(journey_view(folded).document(), journey):
             return Check("fold", "failed", f"the journey is not the fold of its events up to seq {version}")
         for case in bundle["cases"]:
             state, opened = None, _opener(bundle, case.get("case_id", ""))
             for event in _events([opened(d) for d in case["events"] if d["seq"] <= case.get("version", 0)]):
                 state = evolve_case(state, event)
             document = {k: v for k, v in case.items() if k not in _CASE_READ_TIME}
-            if state is None or not same_document(case_view(state), document):
+            if state is None or not same_document(case_view(state).document(), document):
                 return Check("fold", "failed", f"case {case.get('case_id')} is not the fold of its events")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return Check("fold", "failed", f"an event does not read as its type: {type(exc).__name__}")

@@ -3,7 +3,9 @@ automatic closure. Pure, like the journey's decide: `now` and ids are passed in.
 
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from domain.case_events import (
     OPEN_STATES,
@@ -17,12 +19,13 @@ from domain.case_events import (
     DeathClaimRecorded,
     FirstResponseMissed,
 )
-from domain.contracts import SUPERVISOR_ROLES, SYSTEM, CaseCommand, CaseProjection, StartCase
+from domain.contracts import SUPERVISOR_ROLES, SYSTEM, CaseCommand, CaseProjection, CaseType, StartCase
 from domain.decide import Emitted
 from domain.errors import EvidenceInvalid, Forbidden, InvalidTransition, VersionConflict
 from domain.events import instant, utc_text
 from domain.regions import province_timezone
 from domain.rules import CASE_CURRENT, rules_of
+from domain.view import Instant, Omitted, View
 
 SUPERVISOR_ACTIONS = frozenset({"escalate", "close"})
 ACTING_ROLES = frozenset({"officer", "supervisor", "admin", "integration", "system"})
@@ -193,32 +196,71 @@ def settle_case(state: CaseState, now: datetime) -> list[Emitted]:
     return []
 
 
-def case_view(state: CaseState) -> dict[str, Any]:
+class CaseView(View):
+    """The case (API.md, Case shape), plus what an officer needs to act on it: the case workflow's
+    updates and `state` query return it, and the case routes declare it. `overdue` is the list's
+    (`store.cases`), and `personal_data` marks a stored copy read back."""
+
+    case_id: str
+    journey_id: str
+    case_type: CaseType
+    status: Literal["reported", "verified", "in_progress", "resolved", "closed"]
+    severity: str
+    version: int
+    first_response_due_at: str | None = Instant
+    first_response_at: str | None = Instant
+    first_response_missed: bool = False
+    escalated: bool = False
+    escalated_to: str | None = None
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+    opened_at: str | None = Instant
+    closed_at: str | None = Instant
+    close_reason: str | None = None
+    resolution: str | None = None
+    description: str = ""
+    reported_via: str | None = None
+    province_code: str | None = None
+    p3mi_id: str | None = None
+    # Open waits of the automatic rules: name -> when it ends.
+    waiting_for: dict[str, str | None] = Field(default_factory=dict)
+    death_claim_ref: str | None = None
+    overdue: bool | None = Omitted
+    personal_data: Literal["masked", "erased"] | None = Omitted
+
+
+class CaseStarting(BaseModel):
+    """What the case's `state` query answers before its first task has made the state."""
+
+    case_id: str
+    status: Literal["starting"] = "starting"
+
+
+def case_view(state: CaseState) -> CaseView:
     """The case shape of API.md, plus the fields an officer needs to act on it."""
-    return {
-        "case_id": state.case_id,
-        "journey_id": state.journey_id,
-        "case_type": state.case_type,
-        "status": state.status,
-        "severity": state.severity,
-        "version": state.version,
-        "first_response_due_at": utc_text(state.first_response_due_at),
-        "first_response_at": utc_text(state.first_response_at),
-        "first_response_missed": state.deadline_missed,
-        "escalated": state.escalated,
-        "escalated_to": state.escalated_to,
-        "actions": list(state.actions),
-        "opened_at": utc_text(state.opened_at),
-        "closed_at": utc_text(state.closed_at),
-        "close_reason": state.close_reason,
-        "resolution": state.resolution,
-        "description": state.description,
-        "reported_via": state.reported_via,
-        "province_code": state.province_code,
-        "p3mi_id": state.p3mi_id,
-        "waiting_for": {k: utc_text(v) for k, v in state.waits.items()},
-        "death_claim_ref": state.death_claim_ref,
-    }
+    return CaseView(
+        case_id=state.case_id,
+        journey_id=state.journey_id,
+        case_type=state.case_type,  # type: ignore[arg-type]
+        status=state.status,  # type: ignore[arg-type]
+        severity=state.severity,
+        version=state.version,
+        first_response_due_at=utc_text(state.first_response_due_at),
+        first_response_at=utc_text(state.first_response_at),
+        first_response_missed=state.deadline_missed,
+        escalated=state.escalated,
+        escalated_to=state.escalated_to,
+        actions=list(state.actions),
+        opened_at=utc_text(state.opened_at),
+        closed_at=utc_text(state.closed_at),
+        close_reason=state.close_reason,
+        resolution=state.resolution,
+        description=state.description,
+        reported_via=state.reported_via,
+        province_code=state.province_code,
+        p3mi_id=state.p3mi_id,
+        waiting_for={k: utc_text(v) for k, v in state.waits.items()},
+        death_claim_ref=state.death_claim_ref,
+    )
 
 
 def case_projection(state: CaseState) -> CaseProjection:
@@ -237,5 +279,5 @@ def case_projection(state: CaseState) -> CaseProjection:
         opened_at=state.opened_at,
         updated_at=state.updated_at,
         closed_at=state.closed_at,
-        document=case_view(state),
+        document=case_view(state).document(),
     )

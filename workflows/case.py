@@ -58,7 +58,7 @@ class ProtectionCaseWorkflow:
         return self._state
 
     @workflow.run
-    async def run(self, start: StartCase) -> dict[str, Any]:
+    async def run(self, start: StartCase) -> case_rules.CaseView:
         if self._state is None:
             # Cases recorded before the rules were versioned replay under the legacy ones.
             version = rules.V2 if workflow.patched(CASE_RULES_2) else rules.LEGACY
@@ -209,7 +209,7 @@ class ProtectionCaseWorkflow:
             raise refusal(exc) from None
 
     @workflow.update
-    def case_action(self, cmd: CaseCommand) -> dict[str, Any]:
+    def case_action(self, cmd: CaseCommand) -> case_rules.CaseView:
         # Deadlines that passed before this action are recorded first: an update can be handled in
         # the same activation as the timer that fired for it (a worker that was behind), and a
         # first response given after its deadline is still a missed one, escalated.
@@ -226,7 +226,5 @@ class ProtectionCaseWorkflow:
         self._decide(cmd)
 
     @workflow.query(name="state")
-    def state_view(self) -> dict[str, Any]:
-        return (
-            case_rules.case_view(self.state) if self._state else {"case_id": self._start.case_id, "status": "starting"}
-        )
+    def state_view(self) -> case_rules.CaseView | case_rules.CaseStarting:
+        return case_rules.case_view(self.state) if self._state else case_rules.CaseStarting(case_id=self._start.case_id)

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         office_channel,
     )
     from domain.decide import Emitted
-    from domain.reactions import Effect
+    from domain.reactions import Effect, LaunchCase, NotifyOffice, ReleaseNik, ReleaseQuota, Request, Sms
     from domain.rules import rules_of
     from domain.state import JourneyState
 
@@ -97,7 +97,7 @@ def _refusal(exc: ActivityError) -> str:
     return str(cause or exc)
 
 
-async def _register(current: Callable[[], JourneyState], effect: Effect) -> list[Emitted]:
+async def _register(current: Callable[[], JourneyState], effect: Request) -> list[Emitted]:
     """Dukcapil confirms the NIK, then SIAPkerja/SISKOP2MI registers the worker."""
     state = current()
     refused = decide.registration_refusal(state)
@@ -123,18 +123,17 @@ async def _register(current: Callable[[], JourneyState], effect: Effect) -> list
     return decide.registration_result(current(), registration.registration_no, None)
 
 
-async def _start_case(state: JourneyState, effect: Effect) -> None:
+async def _start_case(state: JourneyState, effect: LaunchCase) -> None:
     """A case is a child workflow that outlives the journey's run (continue-as-new, or the journey's end)."""
-    p = effect.params
     start = StartCase(
-        case_id=p["case_id"],
+        case_id=effect.case_id,
         journey_id=state.journey_id,
-        case_type=p["case_type"],
-        description=p.get("description", ""),
-        reported_via=p.get("reported_via") or "officer",
+        case_type=effect.case_type,
+        description=effect.description,
+        reported_via=effect.reported_via or "officer",
         province_code=state.worker.province_code,
         # Who opened it (an officer, or the hotline's integration): the case stream says so too.
-        actor=Actor(sub=p["opened_by"], role=p["opened_by_role"]) if p.get("opened_by") else SYSTEM,
+        actor=Actor(sub=effect.opened_by, role=effect.opened_by_role) if effect.opened_by else SYSTEM,
         policy=state.policy,
         p3mi_id=state.p3mi_id,
     )
@@ -155,45 +154,44 @@ async def run(current: Callable[[], JourneyState], effect: Effect) -> list[Emitt
     `current` gives the journey state as it is when a result comes back."""
     state = current()
     try:
-        if effect.kind == "register":
+        if isinstance(effect, Request) and effect.kind == "register":
             return await _register(current, effect)
-        if effect.kind in _REQUESTS:
+        if isinstance(effect, Request) and effect.kind in _REQUESTS:
             activity, system, step = _REQUESTS[effect.kind]
             ack = await workflow.execute_activity(
                 activity, _call(state, effect), result_type=RequestAcknowledged, **external_call()
             )
             return decide.external_request(system, step, ack.reference)
-        if effect.kind == "issue_epmi":
+        if isinstance(effect, Request) and effect.kind == "issue_epmi":
             epmi = await workflow.execute_activity(
                 ActivityName.ISSUE_EPMI, _call(state, effect), result_type=EpmiIssued, **external_call()
             )
             return decide.external_request("siskop2mi", "pre_departure_orientation", epmi.epmi_id)
-        if effect.kind == "release_quota" and (state.job_order_id or rules_of(state).release_quota_without_job_order):
+        if isinstance(effect, ReleaseQuota) and (state.job_order_id or rules_of(state).release_quota_without_job_order):
             # The store gives back whatever unit the journey holds; the id is for the record.
-            held = effect.params.get("job_order_id") or state.job_order_id or ""
+            held = effect.job_order_id or state.job_order_id or ""
             request = QuotaRequest(journey_id=state.journey_id, job_order_id=held)
             await workflow.execute_activity(ActivityName.RELEASE_QUOTA, request, result_type=QuotaResult, **STORE_CALL)
-        if effect.kind == "release_nik":
+        if isinstance(effect, ReleaseNik):
             call = JourneyCall(journey_id=state.journey_id, idempotency_key=effect.key)
             await workflow.execute_activity(ActivityName.RELEASE_NIK, call, **STORE_CALL)
-        if effect.kind == "start_case":
+        if isinstance(effect, LaunchCase):
             await _start_case(state, effect)
-        if effect.kind == "notify_office":
-            p = effect.params
+        if isinstance(effect, NotifyOffice):
             message = ChannelMessage(
                 idempotency_key=effect.key,
                 channel=office_channel(state.worker.province_code),
-                text=f"Journey {state.journey_id} is flagged {p['flag']}: {p['reason']}",
+                text=f"Journey {state.journey_id} is flagged {effect.flag}: {effect.reason}",
                 journey_id=state.journey_id,
             )
             await workflow.execute_activity(
                 ActivityName.POST_CHANNEL, message, result_type=ChannelPosted, **NOTIFY_CALL
             )
-        if effect.kind == "sms":
+        if isinstance(effect, Sms):
             sms = SmsMessage(
                 journey_id=state.journey_id,
                 idempotency_key=effect.key,
-                template=effect.template or "",
+                template=effect.template,
                 params=effect.params,
             )
             await workflow.execute_activity(ActivityName.SEND_SMS, sms, result_type=SmsSent, **NOTIFY_CALL)

@@ -4,7 +4,6 @@ the event-store activity, and side effects run as activities."""
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -29,10 +28,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.decide import Emitted
     from domain.errors import DomainError, RuleViolation
     from domain.evolve import evolve
-    from domain.reactions import Effect, closing_effects, reactions, reports_death, step_change_sms
+    from domain.reactions import (
+        Effect,
+        ReleaseQuota,
+        Request,
+        closing_effects,
+        reactions,
+        reports_death,
+        step_change_sms,
+    )
     from domain.rules import rules_of
     from domain.state import JourneyState
-    from domain.view import journey_view, projection
+    from domain.view import JourneyView, Starting, journey_view, projection
     from workflows import effects
     from workflows import search_attributes as sa
 
@@ -82,7 +89,7 @@ class JourneyWorkflow:
     # ---- lifecycle -----------------------------------------------------------
 
     @workflow.run
-    async def run(self, start: StartJourney) -> dict[str, Any]:
+    async def run(self, start: StartJourney) -> JourneyView:
         if self._state is None:
             # Journeys recorded before the rules were versioned replay under the legacy ones.
             self._commit(decide.start(start, _rules_version()))
@@ -90,7 +97,9 @@ class JourneyWorkflow:
             if refused:
                 self._commit(decide.registration_result(self.state, None, refused))
             else:
-                self._effects.append(Effect(kind="register", key=f"{start.journey_id}:registration"))
+                self._effects.append(
+                    Request(kind="register", key=f"{start.journey_id}:registration", step="registration")
+                )
         for message in self._early:
             if rules_of(self.state).early_events_applied_as_integrations:
                 self._commit(self._integration(message))
@@ -257,13 +266,13 @@ class JourneyWorkflow:
         except DomainError as exc:
             raise refusal(exc) from None
 
-    def _accept(self, emitted: list[Emitted]) -> dict[str, Any]:
+    def _accept(self, emitted: list[Emitted]) -> JourneyView:
         self._commit(emitted)
         self._messages += 1
         return journey_view(self.state)
 
     @workflow.update
-    async def step_action(self, cmd: StepCommand) -> dict[str, Any]:
+    async def step_action(self, cmd: StepCommand) -> JourneyView:
         job_order_id = cmd.evidence.get("job_order_id")
         takes_quota = cmd.step == "job_selection" and cmd.action == "complete" and self.state.scheme != "INDEPENDENT"
         if takes_quota and isinstance(job_order_id, str):
@@ -279,7 +288,7 @@ class JourneyWorkflow:
                 # (two concurrent completions: the one that lost must not release the winner's unit).
                 if not quota.already_held or not rules_of(self.state).release_only_own_quota:
                     key = f"{self.state.journey_id}:job_selection:release:v{self.state.version}"
-                    self._effects.append(Effect(kind="release_quota", key=key, params={"job_order_id": job_order_id}))
+                    self._effects.append(ReleaseQuota(key=key, job_order_id=job_order_id))
                 raise refusal(exc) from None
             return self._accept(emitted)
         return self._accept(self._decide(decide.step_action, cmd, workflow.now()))
@@ -289,7 +298,7 @@ class JourneyWorkflow:
         self._decide(decide.step_action, cmd, workflow.now())
 
     @workflow.update
-    def withdraw(self, cmd: EndJourney) -> dict[str, Any]:
+    def withdraw(self, cmd: EndJourney) -> JourneyView:
         return self._accept(self._decide(decide.end_journey, cmd, "withdrawn"))
 
     @withdraw.validator
@@ -297,7 +306,7 @@ class JourneyWorkflow:
         self._decide(decide.end_journey, cmd, "withdrawn")
 
     @workflow.update
-    def cancel(self, cmd: EndJourney) -> dict[str, Any]:
+    def cancel(self, cmd: EndJourney) -> JourneyView:
         return self._accept(self._decide(decide.end_journey, cmd, "cancelled"))
 
     @cancel.validator
@@ -305,7 +314,7 @@ class JourneyWorkflow:
         self._decide(decide.end_journey, cmd, "cancelled")
 
     @workflow.update
-    def close(self, cmd: EndJourney) -> dict[str, Any]:
+    def close(self, cmd: EndJourney) -> JourneyView:
         return self._accept(self._decide(decide.end_journey, cmd, "completed"))
 
     @close.validator
@@ -313,7 +322,7 @@ class JourneyWorkflow:
         self._decide(decide.end_journey, cmd, "completed")
 
     @workflow.update
-    def record_employment_event(self, cmd: RecordEmploymentEvent) -> dict[str, Any]:
+    def record_employment_event(self, cmd: RecordEmploymentEvent) -> JourneyView:
         return self._accept(self._decide(employment.employment_event, cmd, workflow.now()))
 
     @record_employment_event.validator
@@ -321,7 +330,7 @@ class JourneyWorkflow:
         self._decide(employment.employment_event, cmd, workflow.now())
 
     @workflow.update
-    def record_follow_up(self, cmd: RecordFollowUp) -> dict[str, Any]:
+    def record_follow_up(self, cmd: RecordFollowUp) -> JourneyView:
         return self._accept(self._decide(decide.record_follow_up, cmd))
 
     @record_follow_up.validator
@@ -352,7 +361,7 @@ class JourneyWorkflow:
                 self._accept(emitted)
 
     @workflow.update
-    def waive_rule(self, cmd: WaiveRule) -> dict[str, Any]:
+    def waive_rule(self, cmd: WaiveRule) -> JourneyView:
         return self._accept(self._decide(standing_events.waive, cmd))
 
     @waive_rule.validator
@@ -360,7 +369,7 @@ class JourneyWorkflow:
         self._decide(standing_events.waive, cmd)
 
     @workflow.update
-    async def open_case(self, cmd: OpenCase) -> dict[str, Any]:
+    async def open_case(self, cmd: OpenCase) -> JourneyView:
         """Opens a protection case: the journey records it and returns once the case's workflow runs."""
         view = self._accept(self._decide(protection.open_case, cmd))
         await workflow.wait_condition(lambda: cmd.case_id in self._started_cases)
@@ -377,5 +386,5 @@ class JourneyWorkflow:
             self._commit(protection.case_changed(self.state, change, workflow.now()))
 
     @workflow.query(name="state")
-    def state_view(self) -> dict[str, Any]:
-        return journey_view(self.state) if self._state else {"journey_id": self._start.journey_id, "status": "starting"}
+    def state_view(self) -> JourneyView | Starting:
+        return journey_view(self.state) if self._state else Starting(journey_id=self._start.journey_id)

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, Response
 from api.deps import Admin, CurrentUser, ServicesDep
 from api.schemas import MAX_INT32, RecentInstant
 from api.schemas.errors import error_responses
-from api.schemas.journeys import JourneyOut
 from api.services import audit, erasure
 from domain.audit_signing import canonical_bytes
+from domain.view import JourneyView
 
 router = APIRouter(prefix="/v1/journeys", tags=["audit"])
 
@@ -26,8 +26,8 @@ _ERRORS = error_responses(
 @router.get(
     "/{journey_id}/state",
     summary="The journey as it stood at a time or after an event",
-    response_model=None,
-    responses={200: {"description": "The journey as it stood then", "model": JourneyOut}, **_ERRORS},
+    response_model=JourneyView,
+    responses={200: {"description": "The journey as it stood then", "model": JourneyView}, **_ERRORS},
 )
 async def state_as_of(
     journey_id: str,
@@ -35,7 +35,7 @@ async def state_as_of(
     services: ServicesDep,
     as_of: Annotated[RecentInstant | None, Query(description="ISO 8601 time with zone, within 50 years")] = None,
     seq: Annotated[int | None, Query(ge=1, le=MAX_INT32, description="the journey after event `seq`")] = None,
-) -> dict[str, Any]:
+) -> JourneyView:
     return await audit.state_at(services, caller, journey_id, as_of, seq)
 
 

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import CurrentUser, IdempotencyDep, Officer, ServicesDep
-from api.schemas.cases import CaseActionIn, CaseOut, CaseStatus, OpenCaseIn
+from api.schemas.cases import CaseActionIn, CaseStatus, OpenCaseIn
 from api.schemas.errors import error_responses
 from api.schemas.journeys import Page
 from api.services import cases
+from domain.case_rules import CaseView
 from domain.contracts import CaseType
 
 router = APIRouter(tags=["cases"])
@@ -36,7 +37,7 @@ _CHANGE_ERRORS = {
     ),
 }
 # The answer of opening, reading and acting on a case: the case.
-_CASE = {"description": "The case", "model": CaseOut}
+_CASE = {"description": "The case", "model": CaseView}
 # A list or a case's events, read from the store: every role may read.
 _READ_ERRORS = {
     **{status: _ERRORS[status] for status in (401, 404, 422)},
@@ -48,6 +49,7 @@ _READ_ERRORS = {
     "/v1/journeys/{journey_id}/cases",
     status_code=201,
     summary="Open a protection case on a journey (officer)",
+    response_model=CaseView,
     responses={
         201: _CASE,
         **_CHANGE_ERRORS,
@@ -94,16 +96,17 @@ async def list_cases(
 @router.get(
     "/v1/cases/{case_id}",
     summary="The case, read from its workflow (never stale)",
-    response_model=None,
+    response_model=CaseView,
     responses={200: _CASE, **_ERRORS},
 )
-async def get_case(case_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+async def get_case(case_id: str, caller: CurrentUser, services: ServicesDep) -> CaseView:
     return await cases.get_case(services, caller, case_id)
 
 
 @router.post(
     "/v1/cases/{case_id}/actions",
     summary="Act on a case (officer; `escalate` and `close` supervisor)",
+    response_model=CaseView,
     responses={200: _CASE, **_CHANGE_ERRORS},
 )
 async def case_action(

@@ -11,7 +11,6 @@ from api.schemas.journeys import (
     EmploymentEventIn,
     EndJourneyIn,
     FollowUpIn,
-    JourneyOut,
     Page,
     PersonalDataOut,
     SearchIn,
@@ -21,6 +20,7 @@ from api.schemas.journeys import (
 )
 from api.services import journey_actions, journeys
 from domain.steps import STEP_IDS
+from domain.view import JourneyView
 
 router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
 
@@ -46,7 +46,7 @@ _CHANGE_ERRORS = {
     ),
 }
 # The answer of a start, a read and every change: the journey.
-_JOURNEY = {"description": "The journey", "model": JourneyOut}
+_JOURNEY = {"description": "The journey", "model": JourneyView}
 # A list or the events, read from the store: every role may read.
 _READ_ERRORS = {
     **{status: _ERRORS[status] for status in (401, 404, 422)},
@@ -58,6 +58,7 @@ _READ_ERRORS = {
     "",
     status_code=201,
     summary="Start a journey (officer)",
+    response_model=JourneyView,
     responses={
         201: _JOURNEY,
         **_ERRORS,
@@ -135,11 +136,10 @@ async def personal_data(journey_id: str, caller: Supervisor, services: ServicesD
 @router.get(
     "/{journey_id}",
     summary="The journey, read from the workflow (never stale)",
-    # The journey is documented in `responses`; the route returns it as the workflow made it.
-    response_model=None,
+    response_model=JourneyView,
     responses={200: _JOURNEY, **_ERRORS},
 )
-async def get_journey(journey_id: str, caller: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+async def get_journey(journey_id: str, caller: CurrentUser, services: ServicesDep) -> JourneyView:
     return await journeys.get_journey(services, caller, journey_id)
 
 
@@ -181,6 +181,7 @@ def _step_route(action: Literal["complete", "reject", "waive", "reopen"], who: s
         act,
         methods=["POST"],
         summary=f"{action.capitalize()} a step ({who})",
+        response_model=JourneyView,
         responses={200: _JOURNEY, **_CHANGE_ERRORS},
     )
 
@@ -210,7 +211,14 @@ def _end_route(kind: str, supervisor_only: bool, summary: str) -> None:
 
     end.__name__ = kind
     responses = {200: _JOURNEY, **_CHANGE_ERRORS}
-    router.add_api_route(f"/{{journey_id}}/{kind}", end, methods=["POST"], summary=summary, responses=responses)
+    router.add_api_route(
+        f"/{{journey_id}}/{kind}",
+        end,
+        methods=["POST"],
+        summary=summary,
+        response_model=JourneyView,
+        responses=responses,
+    )
 
 
 for _kind, _supervisor_only, _summary in (
@@ -224,6 +232,7 @@ for _kind, _supervisor_only, _summary in (
 @router.post(
     "/{journey_id}/follow-ups/{number}",
     summary="Extension: record a reintegration follow-up that is due (officer)",
+    response_model=JourneyView,
     responses={200: _JOURNEY, **_CHANGE_ERRORS},
 )
 async def record_follow_up(
@@ -242,6 +251,7 @@ async def record_follow_up(
 @router.post(
     "/{journey_id}/waivers",
     summary="Extension: waive a rule that blocks the journey, e.g. a destination closed after it started (supervisor)",
+    response_model=JourneyView,
     responses={200: _JOURNEY, **_CHANGE_ERRORS},
 )
 async def waive_rule(
@@ -253,6 +263,7 @@ async def waive_rule(
 @router.post(
     "/{journey_id}/employment-events",
     summary="Record an employment-period event (officer; extension of API.md)",
+    response_model=JourneyView,
     responses={200: _JOURNEY, **_CHANGE_ERRORS},
 )
 async def record_employment_event(

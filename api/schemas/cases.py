@@ -1,6 +1,6 @@
 """Request shapes of the protection case endpoints (API.md, Protection cases)."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,23 +54,3 @@ class CaseActionIn(BaseModel):
     to: Literal["police", "foreign_ministry", "social_ministry", "supervisor", "rapid_response_team"] | None = None
     track: Literal["litigation", "non_litigation"] | None = None
     resolution: FreeText | None = Field(None, min_length=1, max_length=2000)
-
-
-class CaseOut(BaseModel):
-    """The case (API.md, Case shape), plus what an officer needs to act on it."""
-
-    model_config = ConfigDict(extra="allow")
-
-    case_id: str
-    journey_id: str
-    case_type: CaseType
-    status: CaseStatus
-    severity: str
-    version: int
-    first_response_due_at: str | None
-    first_response_at: str | None
-    escalated: bool
-    escalated_to: Literal["supervisor", "rapid_response_team"] | None
-    actions: list[dict[str, Any]]
-    opened_at: str | None
-    closed_at: str | None

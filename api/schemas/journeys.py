@@ -221,7 +221,7 @@ EMPLOYMENT_EDGE_TYPES: dict[str, TypeAdapter] = {
     "expires_at": TypeAdapter(Instant),
     "contract_ref": _NAME,
     "checked_at": TypeAdapter(Annotated[datetime, AfterValidator(within_bounds)] | None),
-    "amount": TypeAdapter(Annotated[float, Field(gt=0, allow_inf_nan=False)]),
+    "amount": TypeAdapter(Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]),
     "employer_name": _NAME,
     "family_consent_ref": _NAME,
     "status": _NAME,
@@ -246,35 +246,3 @@ class SearchIn(Body):
 
 class PersonalDataOut(WorkerPii):
     """The worker's identifiers in the clear (supervisor, admin; every read is in the access log)."""
-
-
-class JourneyStepOut(BaseModel):
-    """One step of a journey: its id and state, and what the state carries (`completed_at`, `evidence`,
-    `reason`, `due_at`, `valid_until`)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    step: str
-    state: Literal["locked", "available", "completed", "rejected", "waived", "expired"]
-
-
-class JourneyOut(BaseModel):
-    """The journey (API.md, Journey shape); personal data masked. Documents the answers, which carry
-    more members than these."""
-
-    model_config = ConfigDict(extra="allow")
-
-    journey_id: str
-    status: Literal["active", "ended"]
-    outcome: str | None
-    phase: Literal["pre_departure", "placement", "reintegration"]
-    scheme: Scheme
-    version: int
-    worker: dict[str, Any]
-    destination_country: str
-    p3mi_id: str | None
-    steps: list[JourneyStepOut]
-    open_cases: list[dict[str, Any]]
-    flags: list[str]
-    started_at: str
-    updated_at: str

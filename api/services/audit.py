@@ -31,7 +31,7 @@ from domain.events import instant
 from domain.evolve import evolve_in_place, fold
 from domain.pii import same_document
 from domain.state_copy import deep_copy
-from domain.view import journey_view
+from domain.view import JourneyView, journey_view
 from store.event_store import CorruptEvent
 from store.journey_keys import JourneyErased
 from store.keyring import KeyringMissing
@@ -51,7 +51,7 @@ def _recorded(documents: list[dict[str, Any]]) -> list[NewEvent]:
 
 async def state_at(
     services: Services, caller: Caller, journey_id: str, as_of: datetime | None, seq: int | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """The journey exactly as it stood after event `seq`, or at time `as_of`: a fold of its events."""
     if (as_of is None) == (seq is None):
         raise invalid(["as_of", "seq"], "Give exactly one of as_of or seq")
@@ -267,7 +267,7 @@ def judge(
     # Compare like with like: the fold of exactly the events the live state had seen; a stream broken
     # before that point cannot match.
     broken_at, folded = _sound_stream(*stored.journey, evolve_in_place, until=version)
-    matches = folded is not None and live is not None and same_document(journey_view(folded), live)
+    matches = folded is not None and live is not None and same_document(journey_view(folded).document(), live)
     cases = []
     for case_id, checked in stored.cases.items():
         case_broken_at, _ = _sound_stream(*checked, evolve_case_in_place)

@@ -29,7 +29,7 @@ from api.services.journey_access import JourneyRef, find_journey, journey_ended,
 from api.services.journeys import read_model_page, stream_page
 from api.services.reference import holidays_ahead
 from api.services.temporal import refusal_of
-from domain.case_rules import SUPERVISOR_ACTIONS, first_response_overdue
+from domain.case_rules import SUPERVISOR_ACTIONS, CaseView, first_response_overdue
 from domain.contracts import Actor, CaseCommand, OpenCase, StartCase
 from domain.errors import InvalidTransition, NotFound
 from store.cases import CaseFilters
@@ -42,11 +42,12 @@ def _case_not_found() -> NotFound:
     return not_found("Case not found")
 
 
-def _with_overdue(case: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """`overdue` as the read model computes it (open, no first response, deadline passed)."""
-    if "overdue" in case:
-        return case
-    return {**case, "overdue": first_response_overdue(case, now or datetime.now(UTC))}
+def _answer(case: dict[str, Any], now: datetime | None = None) -> CaseView:
+    """The case as the API answers it, with `overdue` as the read model computes it (open, no first
+    response, deadline passed)."""
+    if "overdue" not in case:
+        case = {**case, "overdue": first_response_overdue(case, now or datetime.now(UTC))}
+    return CaseView.model_validate(case)
 
 
 async def _query_case(handle: WorkflowHandle[Any, Any], wait_seconds: float) -> dict[str, Any]:
@@ -80,7 +81,7 @@ async def _find_case(
 
 async def open_case(
     services: Services, caller: Caller, journey_id: str, body: OpenCaseIn, update_id: str | None
-) -> dict[str, Any]:
+) -> CaseView:
     """Open a case on the journey (update `open_case`), then answer with the case from its own workflow."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
@@ -123,7 +124,7 @@ async def open_case(
     client = await services.temporal.client()
     case = await _query_case(client.get_workflow_handle(case_id), wait_seconds=10.0)
     await access.record(services, caller, [journey_id], "case_open", access.CASE_FIELDS)
-    return _with_overdue(case)
+    return _answer(case)
 
 
 def _refused_as_ended(exc: WorkflowUpdateFailedError) -> bool:
@@ -207,10 +208,10 @@ def complaint_case_id(source: str, event_id: str) -> str:
     return _case_id(f"{source}/{event_id}")
 
 
-async def get_case(services: Services, caller: Caller, case_id: str) -> dict[str, Any]:
+async def get_case(services: Services, caller: Caller, case_id: str) -> CaseView:
     case, _ = await _find_case(services, caller, case_id)
     await access.record(services, caller, [case.get("journey_id")], "case", access.CASE_FIELDS)
-    return _with_overdue(case)
+    return _answer(case)
 
 
 async def list_cases(
@@ -222,7 +223,7 @@ async def list_cases(
 
 async def case_action(
     services: Services, caller: Caller, case_id: str, body: CaseActionIn, update_id: str | None
-) -> dict[str, Any]:
+) -> CaseView:
     """One action on a case (update `case_action`) with the caller as actor. The region is checked first
     (404), then the role: `escalate` and `close` are for supervisors (403) — the workflow checks again."""
     case, handle = await _find_case(services, caller, case_id)
@@ -251,7 +252,7 @@ async def case_action(
         raise
     log.info("case_action", action=body.action, status=view.get("status"))
     await access.record(services, caller, [case.get("journey_id")], "case_action", access.CASE_FIELDS)
-    return _with_overdue(view)
+    return _answer(view)
 
 
 async def list_case_events(

@@ -24,11 +24,12 @@ from domain.contracts import (
 from domain.evidence import validate_evidence
 from domain.pii import mask_evidence
 from domain.steps import STEP_IDS
+from domain.view import JourneyView
 
 
 async def _update(
     services: Services, caller: Caller, ref: Any, name: str, arg: Any, update_id: str | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """Send the update; the journey it answers holds the worker's personal fields, so it is logged."""
     try:
         journey = await services.temporal.update(ref.handle, name, arg, update_id)
@@ -39,7 +40,7 @@ async def _update(
             raise journey_ended() from exc
         raise
     await access.record(services, caller, [ref.journey_id], name, access.JOURNEY_FIELDS)
-    return journey
+    return JourneyView.model_validate(journey)
 
 
 async def step_action(
@@ -50,7 +51,7 @@ async def step_action(
     action: StepAction,
     body: StepActionIn,
     update_id: str | None,
-) -> dict[str, Any]:
+) -> JourneyView:
     """Complete, reject, waive or reopen a step. Evidence is checked against the step's field rules here
     (422); its personal values go to the vault and only masked values reach the workflow."""
     ref = await find_journey(services, caller, journey_id)
@@ -86,7 +87,7 @@ async def step_action(
 
 async def end_journey(
     services: Services, caller: Caller, journey_id: str, kind: str, body: EndJourneyIn, update_id: str | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """`withdraw` (the worker withdrew, before departure), `cancel` (a supervisor's decision) or
     `close` (a supervisor's, as completed, once the reintegration programme is done)."""
     ref = await find_journey(services, caller, journey_id)
@@ -97,7 +98,7 @@ async def end_journey(
 
 async def record_employment_event(
     services: Services, caller: Caller, journey_id: str, body: EmploymentEventIn, update_id: str | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """Record a welfare check, remittance, contract extension or employer change during employment."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
@@ -109,7 +110,7 @@ async def record_employment_event(
 
 async def waive_rule(
     services: Services, caller: Caller, journey_id: str, body: WaiverIn, update_id: str | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """A supervisor's waiver of a rule that blocks the journey (a destination closed after its start)."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
@@ -119,7 +120,7 @@ async def waive_rule(
 
 async def record_follow_up(
     services: Services, caller: Caller, journey_id: str, number: int, body: FollowUpIn, update_id: str | None
-) -> dict[str, Any]:
+) -> JourneyView:
     """The officer's record of a reintegration follow-up that is due."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)

@@ -33,7 +33,7 @@ from domain.evolve import evolve
 from domain.job_orders import job_order_refusal
 from domain.pii import mask_nik, mask_phone
 from domain.standing import DESTINATION_CLOSED, LICENCE_NOT_ACTIVE, licence_problem
-from domain.view import journey_view
+from domain.view import JourneyView, journey_view
 from store.identity import nik_hash
 from store.pii import WorkerPii
 from store.read_model import JourneyFilters
@@ -117,7 +117,7 @@ def _initial_search_attributes(body: StartJourneyIn) -> TypedSearchAttributes:
 
 async def start_journey(
     services: Services, caller: Caller, body: StartJourneyIn, request_id: str | None = None
-) -> dict[str, Any]:
+) -> JourneyView:
     """Claim the NIK, put the personal data in the vault, start the workflow; 201 with the journey.
 
     `request_id` (from the `Idempotency-Key`) is kept in the workflow's memo: a retry of a start that
@@ -159,7 +159,7 @@ async def start_journey(
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     try:
-        journey = await query_state(handle, settings.temporal_rpc_timeout_seconds)
+        journey = JourneyView.model_validate(await query_state(handle, settings.temporal_rpc_timeout_seconds))
     except Exception:
         # Started, but no worker answered yet: the journey exists. Its first event is determined by
         # its input, so the same fold the workflow will make gives the journey's full shape.
@@ -206,7 +206,7 @@ async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
     return (await description.memo()).get("request") == request_id
 
 
-def _as_started(start_input: StartJourney) -> dict[str, Any]:
+def _as_started(start_input: StartJourney) -> JourneyView:
     state, _ = commit(None, decide.start(start_input), datetime.now(UTC), evolve, timeline.settle)
     return journey_view(state)
 
@@ -224,13 +224,13 @@ async def _release_unless_started(services: Services, journey_id: str) -> None:
     await services.identity.release(journey_id)
 
 
-async def get_journey(services: Services, caller: Caller, journey_id: str) -> dict[str, Any]:
+async def get_journey(services: Services, caller: Caller, journey_id: str) -> JourneyView:
     """The journey from the workflow itself (never stale); the read is logged."""
     ref = await find_journey(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     journey = await query_state(ref.handle, services.settings.temporal_rpc_timeout_seconds)
     await access.record(services, caller, [journey_id], "journey", access.JOURNEY_FIELDS)
-    return journey
+    return JourneyView.model_validate(journey)
 
 
 def parse_cursor(cursor: str | None) -> int:

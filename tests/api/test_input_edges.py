@@ -253,6 +253,14 @@ async def test_a_remitted_amount_of_infinity_is_a_validation_error(client, api_s
     assert fields(r) == ["data.amount"]
 
 
+@pytest.mark.parametrize("amount", [True, "5000", None])
+async def test_a_remitted_amount_that_is_not_a_json_number_is_a_validation_error(client, api_settings, amount):
+    # `true` is not 1.0, nor "5000" five thousand: the amount is a JSON number.
+    body = {"kind": "remittance_reported", "data": {"amount": amount, "currency": "TWD"}}
+    r = await client.post(f"/v1/journeys/{JID}/employment-events", json=body, headers=bearer(api_settings))
+    assert fields(r) == ["data.amount"]
+
+
 async def test_a_seq_beyond_a_32_bit_integer_is_a_validation_error(client, api_settings):
     r = await client.get(f"/v1/journeys/{JID}/state", params={"seq": 2**31}, headers=bearer(api_settings))
     assert fields(r) == ["seq"]

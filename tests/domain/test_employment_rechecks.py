@@ -19,14 +19,14 @@ EXTEND = {"new_end_date": "2028-06-01", "family_consent_ref": "FC-2"}
 
 
 def _tasks(j) -> dict[str, str]:
-    return {t["task"]: t["status"] for t in journey_view(j.s).get("tasks", [])}
+    return {t["task"]: t["status"] for t in journey_view(j.s).document().get("tasks", [])}
 
 
 def test_an_extension_the_documents_cover_opens_nothing():
     j = new().departed()
     j.employment("contract_extended", {"new_end_date": "2027-11-30", "family_consent_ref": "FC-2"})
     assert j.types()[-1] == "ContractExtended"
-    assert COVERAGE_GAP not in j.s.flags and "tasks" not in journey_view(j.s)
+    assert COVERAGE_GAP not in j.s.flags and "tasks" not in journey_view(j.s).document()
 
 
 def test_an_extension_past_the_cover_flags_the_journey_and_opens_a_task_the_office_hears_of():
@@ -34,11 +34,11 @@ def test_an_extension_past_the_cover_flags_the_journey_and_opens_a_task_the_offi
     j.employment("contract_extended", EXTEND)
     assert j.types()[-3:] == ["ContractExtended", "TaskOpened", "FlagRaised"]
     assert COVERAGE_GAP in j.s.flags
-    (task,) = journey_view(j.s)["tasks"]
+    (task,) = journey_view(j.s).document()["tasks"]
     assert task["task"] == "extend_social_security" and task["status"] == "open"
     assert "2027-12-31" in task["reason"] and "2028-06-01" in task["reason"]
     notice = [e for e in j.effects if e.kind == "notify_office"][-1]
-    assert notice.params["flag"] == COVERAGE_GAP and "BPJS cover" in notice.params["reason"]
+    assert notice.flag == COVERAGE_GAP and "BPJS cover" in notice.reason
 
 
 def test_an_extension_past_both_documents_opens_a_task_for_each():
@@ -83,7 +83,7 @@ def test_the_end_of_employment_closes_what_is_still_open():
     j.employment("contract_extended", EXTEND)
     j.employment("early_termination", {"reason": "employer abuse"})
     assert _tasks(j) == {"extend_social_security": "done"}
-    assert journey_view(j.s)["tasks"][0]["resolution"] == "employment ended"
+    assert journey_view(j.s).document()["tasks"][0]["resolution"] == "employment ended"
     assert COVERAGE_GAP not in j.s.flags
 
 

@@ -29,7 +29,7 @@ def test_a_due_follow_up_is_a_task_the_office_hears_of_and_the_officer_records()
     [due] = j.s.follow_ups
     assert due.number == 1 and due.recorded_at is None
     [notice] = [e for e in j.effects[count:] if e.kind == "notify_office"]
-    assert "follow-ups/1" in notice.params["reason"]
+    assert "follow-ups/1" in notice.reason
     record(j, 1, employed=False, business_running=True, needs_help=False, note="Warung open")
     assert j.s.follow_ups[0].outcome == {
         "reached": True,

@@ -64,4 +64,4 @@ async def test_a_journey_runs_from_registration_through_follow_ups_to_completed(
     assert [c["effect"] for c in calls] == [True]
     # The auditor's replay: folding the stored events gives exactly the workflow's final state.
     replayed = fold(as_new_events(documents))
-    assert journey_view(replayed) == result
+    assert journey_view(replayed).document() == result
