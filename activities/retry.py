@@ -1,7 +1,7 @@
 """Timeouts and retry policy for calls to the external government systems.
 
 Imports only temporalio so workflow code (sandboxed) can use it:
-`workflow.execute_activity(ActivityName.X, call, **EXTERNAL_CALL)`.
+`workflow.execute_activity(ActivityName.X, call, **external_call())`.
 An outage is waited out (unlimited attempts, capped backoff); a domain refusal is not retried.
 """
 
@@ -35,6 +35,3 @@ def external_call(start_to_close_seconds: float = 30.0, maximum_attempts: int = 
         "start_to_close_timeout": timedelta(seconds=start_to_close_seconds),
         "retry_policy": external_retry_policy(maximum_attempts),
     }
-
-
-EXTERNAL_CALL: dict[str, Any] = external_call()

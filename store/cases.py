@@ -19,7 +19,7 @@ from domain.contracts import CaseProjection
 from domain.events import instant
 from domain.pii import masked_document
 from store.db import concurrent_reads, upsert_insert, within
-from store.pagination import decode_cursor, page, page_reader
+from store.pagination import keyset_page, page_reader
 from store.read_model import erase_documents
 from store.tables import cases
 from store.timefmt import format_time
@@ -155,13 +155,7 @@ class CaseReadModel:
             query = query.where(_overdue_clause(now_text))
         elif filters.overdue is False:
             query = query.where(not_(_overdue_clause(now_text)))
-        after = decode_cursor(cursor)
-        if after is not None:
-            query = query.where(cases.c.case_id > after)
-        query = query.order_by(cases.c.case_id).limit(limit + 1)
-        async with self._pages.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        rows, next_cursor = page(rows, limit, "case_id")
+        rows, next_cursor = await keyset_page(self._pages, query, cases.c.case_id, limit, cursor)
         return [_with_overdue_text(row, now_text) for row in rows], next_cursor
 
     async def list(

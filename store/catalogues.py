@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.db import write_tx
 from store.errors import AlreadyExists
-from store.pagination import decode_cursor, page
+from store.pagination import keyset_page
 from store.tables import clinics, missions, p3mi, public_holidays, training_centres
 
 
@@ -76,13 +76,7 @@ class Catalogues:
 
     async def list(self, cat: Catalogue, limit: int = 50, cursor: str | None = None) -> tuple[list[dict], str | None]:
         """One page by id, and the next cursor (None on the last page); ValueError for a bad cursor."""
-        query = select(cat.table)
-        after = decode_cursor(cursor)
-        if after is not None:
-            query = query.where(cat.key_column > after)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.order_by(cat.key_column).limit(limit + 1))).all()
-        rows, next_cursor = page(rows, limit, cat.fields[cat.key])
+        rows, next_cursor = await keyset_page(self._engine, select(cat.table), cat.key_column, limit, cursor)
         return [cat.document(r) for r in rows], next_cursor
 
     async def get(self, cat: Catalogue, code: str) -> dict | None:

@@ -13,7 +13,7 @@ from domain.contracts import QuotaResult
 from domain.job_orders import job_order_refusal
 from store.db import write_tx
 from store.errors import AlreadyExists
-from store.pagination import decode_cursor, page
+from store.pagination import keyset_page
 from store.tables import job_order_claims, job_orders, p3mi
 from store.timefmt import now_text
 
@@ -54,12 +54,7 @@ class JobOrderStore:
         for name, value in filters.items():
             if value is not None:
                 query = query.where(job_orders.c[name] == value)
-        after = decode_cursor(cursor)
-        if after is not None:
-            query = query.where(job_orders.c.job_order_id > after)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.order_by(job_orders.c.job_order_id).limit(limit + 1))).all()
-        rows, next_cursor = page(rows, limit, "job_order_id")
+        rows, next_cursor = await keyset_page(self._engine, query, job_orders.c.job_order_id, limit, cursor)
         return [dict(r._mapping) for r in rows], next_cursor
 
     async def get_job_order(self, job_order_id: str) -> dict | None:

@@ -1,8 +1,11 @@
-"""Opaque keyset cursors: the urlsafe base64 of the last key of a page, and the engine pages are read with."""
+"""Opaque keyset cursors: the urlsafe base64 of the last key of a page; the one keyset read every list
+of the store makes (`keyset_page`), and the engine pages are read with."""
 
 import base64
 import binascii
+from typing import Any
 
+from sqlalchemy import ColumnElement, Row, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -35,3 +38,16 @@ def page_reader(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine
+
+
+async def keyset_page(
+    engine: AsyncEngine, query: Select[Any], key: ColumnElement[Any], limit: int, cursor: str | None
+) -> tuple[list[Row[Any]], str | None]:
+    """The rows of `query` in `key` order after the cursor's key, at most `limit`, and the cursor of the
+    next page (None on the last). ValueError for a cursor this store did not issue."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(key > after)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query.order_by(key).limit(limit + 1))).all()
+    return page(rows, limit, key.key)

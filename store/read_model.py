@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.contracts import JourneyProjection
 from domain.pii import erased_document, masked_document
 from store.db import concurrent_reads, upsert_insert, within, write_tx
-from store.pagination import decode_cursor, page, page_reader
+from store.pagination import keyset_page, page_reader
 from store.tables import journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
 
@@ -161,13 +161,7 @@ class JourneyReadModel:
                     journey_flags.c.journey_id == journeys.c.journey_id, journey_flags.c.flag == filters.flag
                 )
             )
-        after = decode_cursor(cursor)
-        if after is not None:
-            query = query.where(journeys.c.journey_id > after)
-        query = query.order_by(journeys.c.journey_id).limit(limit + 1)
-        async with self._pages.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        rows, next_cursor = page(rows, limit, "journey_id")
+        rows, next_cursor = await keyset_page(self._pages, query, journeys.c.journey_id, limit, cursor)
         return [(row.journey_id, row.document) for row in rows], next_cursor
 
     async def list(

@@ -134,10 +134,6 @@ class TemporalGateway:
         self._background: asyncio.Task[None] | None = None
         self._closed = False
 
-    @property
-    def connected(self) -> bool:
-        return self._client is not None
-
     async def update(self, handle: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
         """Run workflow update `name` and return its result (a view as a dict), within the update deadline.
         A timeout leaves the update with Temporal, which runs it once a worker answers: a retry with the
