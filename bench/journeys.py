@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from temporalio.worker import Worker
 from ulid import ULID
 
 import worker
+from cli.journey_driver import AwaitStep, Complete, Journey, Move, Report, to_departure
 from config import Settings
 from domain.contracts import Actor, IntegrationEvent, StartJourney, StepCommand, WorkerProfile
 from domain.pii import mask_nik
@@ -64,89 +65,22 @@ POLL_SECONDS = 0.05
 STEP_TIMEOUT_SECONDS = 30.0
 
 
-# ---- the drive: one list of messages both phases send ---------------------------------------
+# ---- the drive: one list of moves both phases send (`cli.journey_driver`) ---------------------
 
 
-@dataclass(frozen=True)
-class Update:
-    step: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+def plan(scheme: str, now: datetime) -> list[Move]:
+    """Every pre-departure step, as the workflow tests drive them (the simulator sends no webhooks:
+    the passport and the BPJS cover are reported as Imigrasi and BPJS would)."""
+    return to_departure(Journey(scheme=scheme, now=now, job_order_id=JOB_ORDER[scheme][0]))
 
 
-@dataclass(frozen=True)
-class Signal:
-    source: str
-    type: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Wait:
-    """Engine only: poll the `state` query until the step is completed (activities finishing)."""
-
-    step: str
-
-
-def plan(scheme: str, now: datetime) -> list[Update | Signal | Wait]:
-    """Every pre-departure step, as tests/workflows/journeys.py `drive_to_departure` drives it."""
-    iso = datetime.isoformat
-    steps: list[Update | Signal | Wait] = [
-        Wait("registration"),
-        Update("family_consent", {"consent_ref": "FC-1", "village": "Tegalrejo"}),
-        Update("job_selection", {"job_order_id": JOB_ORDER[scheme][0]}),
-    ]
-    if scheme == "P3MI":
-        steps.append(Update("placement_agreement", {"agreement_no": "PA-1", "signed_at": iso(now)}))
-    steps += [
-        Signal(
-            "clinic", "medical.result", {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": str(now.date())}
-        ),
-        Update(
-            "competency_training", {"certificate_no": "CERT-1", "institution_id": "LPK-3374-01", "issued_at": iso(now)}
-        ),
-        Signal(
-            "imigrasi",
-            "passport.issued",
-            {"passport_no": "C1234567", "expires_at": str((now + timedelta(days=365 * 5)).date())},
-        ),
-        Update(
-            "employment_contract",
-            {
-                "contract_no": "EC-1",
-                "employer_name": "Lin Family",
-                "start_date": str((now + timedelta(days=14)).date()),
-                "duration_months": 24,
-                "monthly_salary": 20000,
-                "currency": "TWD",
-            },
-        ),
-        Signal(
-            "bpjs",
-            "bpjs.enrolled",
-            {"membership_no": "BPJS-1", "covered_until": str((now + timedelta(days=365 * 3)).date())},
-        ),
-        Update("work_visa", {"visa_no": "V-1", "expires_at": iso(now + timedelta(days=800))}),
-        Wait("social_security"),
-        Wait("passport"),
-        Update("document_verification"),
-        Update("pre_departure_orientation", {"attended_at": iso(now)}),
-        Signal(
-            "imigrasi",
-            "departure.recorded",
-            {"departed_at": iso(now + timedelta(days=1)), "port": "CGK", "flight_no": "CI762"},
-        ),
-        Wait("departure"),
-    ]
-    return steps
-
-
-def event(signal: Signal) -> IntegrationEvent:
+def event(report: Report) -> IntegrationEvent:
     return IntegrationEvent(
-        source=signal.source,
-        event_id=f"{signal.source}-{ULID()}",
-        type=signal.type,
+        source=report.source,
+        event_id=f"{report.source}-{ULID()}",
+        type=report.type,
         occurred_at=datetime.now(UTC),
-        data=signal.data,
+        data=report.data,
     )
 
 
@@ -309,10 +243,10 @@ async def engine_phase(client: Client, args: argparse.Namespace, tmp: Path) -> R
             if measured is not None:
                 handles.append(handle)
             for item in plan(args.scheme, datetime.now(UTC)):
-                if isinstance(item, Update):
+                if isinstance(item, Complete):
                     cmd = StepCommand(step=item.step, action="complete", evidence=item.evidence, actor=OFFICER)
                     await timed(measured, item.step, handle.execute_update("step_action", cmd, result_type=dict))
-                elif isinstance(item, Signal):
+                elif isinstance(item, Report):
                     await handle.signal("integration_event", event(item))
                 else:
                     view = await wait_completed(handle, item.step)
@@ -337,11 +271,11 @@ async def baseline_phase(client: Client, args: argparse.Namespace) -> Run:
     run = Run("baseline")
 
     async def drive(measured: Run | None) -> None:
-        steps = [s for s in plan(args.scheme, datetime.now(UTC)) if not isinstance(s, Wait)]
-        signals = sum(isinstance(s, Signal) for s in steps)
+        steps = [s for s in plan(args.scheme, datetime.now(UTC)) if not isinstance(s, AwaitStep)]
+        signals = sum(isinstance(s, Report) for s in steps)
         handle = await client.start_workflow(BareWorkflow.run, signals, id=f"bare_{ULID()}", task_queue=BASELINE_QUEUE)
         for item in steps:
-            if isinstance(item, Update):
+            if isinstance(item, Complete):
                 cmd = StepCommand(step=item.step, action="complete", evidence=item.evidence, actor=OFFICER)
                 await timed(
                     measured, item.step, handle.execute_update(BareWorkflow.step_action, cmd.model_dump(mode="json"))

@@ -8,7 +8,9 @@ Every name, NIK and phone number is generated; none belongs to a real person.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+
+from cli.journey_driver import REPORTED_BY, REQUESTED_BY_THE_ENGINE, Complete, Journey, Report, move
 
 # Province code -> (2023 departures, regencies with a BPS code). Smaller provinces: rough shares.
 PROVINCES: dict[str, tuple[int, list[str]]] = {
@@ -101,75 +103,55 @@ def make_person(rng: random.Random, destination: str, today: date) -> Person:
     return Person(nik, full_name, birth, gender, phone, province, regency)
 
 
+def demo_journey(journey: dict, rng: random.Random | None, now: datetime, job_order_id: str | None) -> Journey:
+    """What the demo's journey looks like to the journey driver (`cli.journey_driver`): the worker's
+    province picks the clinic, the training centre and the port, the destination the employer, the
+    salary, the mission and the flight. The clinic, Imigrasi and the embassy report their steps through
+    the simulator's `/_emit`; the passport and the cover come from the simulator's own webhooks."""
+    country = journey.get("destination_country", "TW")
+    province = journey.get("worker", {}).get("province_code", "33")
+    return Journey(
+        scheme=journey.get("scheme", "P3MI"),
+        now=now,
+        job_order_id=job_order_id,
+        employer_name=INDEPENDENT_EMPLOYERS.get(country, ("Employer", "worker", "formal"))[0],
+        offer_ref=f"OFFER-{journey['journey_id'][-6:].upper()}",
+        village=rng.choice(VILLAGES) if rng else VILLAGES[0],
+        clinic_id=CLINIC.get(province, "CLN-3374-01"),
+        institution_id=TRAINING.get(province, "LPK-3374-01"),
+        mission=MISSION.get(country, "KBRI-SGP"),
+        port=PORT.get(province, "CGK"),
+        flight_no=FLIGHT.get(country, "GA 1"),
+        salary=SALARY.get(country, (1_000, "USD")),
+        contract_start=now.date() + timedelta(days=30),
+        reported=frozenset({"medical_check", "departure", "arrival_report"}),
+        registries_answer=True,
+        refs=f"{now.year}-{journey['journey_id'][-6:].upper()}",
+    )
+
+
 def officer_evidence(
     step: str, journey: dict, rng: random.Random, today: date, job_order_id: str | None
 ) -> dict | None:
     """Evidence a case officer records for `step`, or None when the step is not the officer's to complete."""
-    country = journey.get("destination_country", "TW")
-    jid = journey["journey_id"][-6:].upper()
-    province = journey.get("worker", {}).get("province_code", "33")
-    contract_start = today + timedelta(days=30)
-    salary, currency = SALARY.get(country, (1_000, "USD"))
-    employer = INDEPENDENT_EMPLOYERS.get(country, ("Employer", "worker", "formal"))[0]
-    match step:
-        case "family_consent":
-            return {"consent_ref": f"FC-{today.year}-{jid}", "village": rng.choice(VILLAGES)}
-        case "job_selection":
-            if journey.get("scheme") == "INDEPENDENT":
-                return {"employer_name": employer, "offer_ref": f"OFFER-{jid}"}
-            return {"job_order_id": job_order_id}
-        case "placement_agreement":
-            return {"agreement_no": f"PP-{today.year}-{jid}", "signed_at": today.isoformat()}
-        case "competency_training":
-            return {
-                "certificate_no": f"LSP-{today.year}-{jid}",
-                "institution_id": TRAINING.get(province, "LPK-3374-01"),
-                "issued_at": today.isoformat(),
-            }
-        case "employment_contract":
-            return {
-                "contract_no": f"PK-{today.year}-{jid}",
-                "employer_name": employer,
-                "start_date": contract_start.isoformat(),
-                "duration_months": 24,
-                "monthly_salary": salary,
-                "currency": currency,
-            }
-        case "work_visa":
-            visa_no = f"V{rng.randint(10_000_000, 99_999_999)}"
-            return {"visa_no": visa_no, "expires_at": _years(contract_start, 3)}
-        case "document_verification":
-            return {}
-        case "pre_departure_orientation":
-            return {"attended_at": today.isoformat()}
-    return None
+    if step in _ENGINE_STEPS:
+        return None
+    found = move(step, demo_journey(journey, rng, datetime.combine(today, time(9), UTC), job_order_id))
+    return found.evidence if isinstance(found, Complete) else None
 
 
 def emitted_event(step: str, journey: dict, now_iso: str, today: date) -> dict | None:
     """The simulator `/_emit` body that makes a government system report `step`, or None."""
-    country = journey.get("destination_country", "TW")
-    province = journey.get("worker", {}).get("province_code", "33")
-    target = {"journey_id": journey["journey_id"]}
-    match step:
-        case "medical_check":
-            clinic = CLINIC.get(province, "CLN-3374-01")
-            data = {"clinic_id": clinic, "result": "fit", "examined_at": today.isoformat()}
-            return {"source": "clinic", "type": "medical.result", **target, "data": data}
-        case "departure":
-            port, flight = PORT.get(province, "CGK"), FLIGHT.get(country, "GA 1")
-            data = {"departed_at": now_iso, "port": port, "flight_no": flight}
-            return {"source": "imigrasi", "type": "departure.recorded", **target, "data": data}
-        case "arrival_report":
-            data = {"reported_at": now_iso, "mission": MISSION.get(country, "KBRI-SGP")}
-            return {"source": "embassy", "type": "arrival.reported", **target, "data": data}
-    return None
+    if step not in REPORTED_BY:
+        return None
+    found = move(step, demo_journey(journey, None, datetime.fromisoformat(now_iso), None))
+    if not isinstance(found, Report):
+        return None
+    return {"source": found.source, "type": found.type, "journey_id": journey["journey_id"], "data": found.data}
 
 
-def _years(d: date, years: int) -> str:
-    try:
-        return d.replace(year=d.year + years).isoformat()
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28).isoformat()
+# The engine's own steps, and those its requests complete: nobody records them by hand.
+_ENGINE_STEPS = {"registration", "employment", *REQUESTED_BY_THE_ENGINE}
 
 
 VILLAGES = [

@@ -4,13 +4,15 @@ on the real Temporal dev server with the real worker and the simulated governmen
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
+from cli.journey_driver import Journey, Report, drive, to_departure
 from domain.contracts import office_channel
 from tests.api import conftest
-from tests.api.stack import Stack, new_nik, step_is, step_states
+from tests.api.stack import Stack, new_nik, step_is
 from tests.polling import eventually
 
 TODAY = date.today()
@@ -88,59 +90,45 @@ async def signal(stack: Stack, source: str, jid: str, kind: str, data: dict) -> 
     assert r.json() == {"status": "accepted", "journey_id": jid}
 
 
+@dataclass(frozen=True)
+class HttpTransport:
+    """The driver's moves as an officer's requests and signed webhooks, over HTTP only."""
+
+    stack: Stack
+    journey_id: str
+
+    async def complete(self, step: str, data: dict) -> dict:
+        return await act(self.stack, self.journey_id, step, data)
+
+    async def report(self, report: Report) -> None:
+        await signal(self.stack, report.source, self.journey_id, report.type, report.data)
+
+    async def await_step(self, step: str) -> dict:
+        return await self.stack.wait_for(self.journey_id, step_is(step, "completed"))
+
+
+def http_journey(job_id: str | None, contract_months: int = 1) -> Journey:
+    """The e2e journeys (`cli.journey_driver`): the clinic, the training centre, the embassy and Imigrasi
+    report their steps with signed webhooks; the passport and the BPJS cover come from the simulator,
+    answering the worker's own activities. The contract started 90 days ago: one of a month has
+    ended by the departure (the dev server cannot skip time), a longer one runs on."""
+    return Journey(
+        scheme="P3MI",
+        now=NOW,
+        job_order_id=job_id,
+        employer_name="Chen Family",
+        village="Sumberejo",
+        clinic_id="CLN-3374-01",
+        contract_start=TODAY - timedelta(days=90),
+        contract_months=contract_months,
+        reported=frozenset({"medical_check", "competency_training", "work_visa", "departure", "arrival_report"}),
+        registries_answer=True,
+    )
+
+
 async def drive_to_departure(stack: Stack, jid: str, job_id: str, contract_months: int = 1) -> None:
-    """Every pre-departure step: officer actions, webhooks, and the simulator's own webhooks. The
-    contract started 90 days ago: one of a month has ended by the departure, a longer one runs on."""
-    await stack.wait_for(jid, step_is("registration", "completed"))
-    await act(stack, jid, "family_consent", {"consent_ref": "FC-1", "village": "Sumberejo"})
-    await act(stack, jid, "job_selection", {"job_order_id": job_id})
-    await act(stack, jid, "placement_agreement", {"agreement_no": "PA-1", "signed_at": TODAY.isoformat()})
-    await signal(
-        stack,
-        "clinic",
-        jid,
-        "medical.result",
-        {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": TODAY.isoformat()},
-    )
-    await signal(
-        stack,
-        "lsp",
-        jid,
-        "certification.issued",
-        {"certificate_no": "CERT-1", "institution_id": "LPK-3374-01", "issued_at": TODAY.isoformat()},
-    )
-    # The contract started months ago and ran one month, so employment ends right after departure:
-    # the dev server cannot skip time, but the domain judges what the evidence says.
-    contract = {
-        "contract_no": "K-1",
-        "employer_name": "Chen Family",
-        "start_date": (TODAY - timedelta(days=90)).isoformat(),
-        "duration_months": contract_months,
-        "monthly_salary": "20000",
-        "currency": "TWD",
-    }
-    await act(stack, jid, "employment_contract", contract)
-    # passport.issued and bpjs.enrolled come from the simulator, requested by the worker's activities.
-    await stack.wait_for(
-        jid, lambda j: step_states(j)["passport"] == "completed" and step_states(j)["social_security"] == "completed"
-    )
-    await signal(
-        stack,
-        "embassy",
-        jid,
-        "visa.issued",
-        {"visa_no": "V-1", "expires_at": (TODAY + timedelta(days=400)).isoformat()},
-    )
-    await stack.wait_for(jid, step_is("work_visa", "completed"))
-    await act(stack, jid, "document_verification")
-    await act(stack, jid, "pre_departure_orientation", {"attended_at": TODAY.isoformat()})
-    await signal(
-        stack,
-        "imigrasi",
-        jid,
-        "departure.recorded",
-        {"departed_at": NOW.isoformat(), "port": "CGK", "flight_no": "CI762"},
-    )
+    """Every pre-departure step: officer actions, webhooks, and the simulator's own webhooks."""
+    await drive(to_departure(http_journey(job_id, contract_months)), HttpTransport(stack, jid))
     await stack.wait_for(jid, lambda j: j["phase"] != "pre_departure")
 
 

@@ -71,6 +71,7 @@ def test_officer_evidence_has_the_fields_domain_md_names():
     offer = officer_evidence("job_selection", independent, rng, TODAY, None)
     assert set(offer) == {"employer_name", "offer_ref"}
     assert officer_evidence("passport", journey, rng, TODAY, None) is None
+    assert officer_evidence("employment", journey, rng, TODAY, None) is None  # a period, not an act
 
 
 def test_integration_steps_are_emitted_by_the_right_source():

@@ -1,12 +1,14 @@
 """Driving a journey through the workflow the way officers and government systems do."""
 
 import asyncio
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from temporalio.client import WorkflowHandle
 from ulid import ULID
 
+from cli.journey_driver import Journey, Report, drive, evidence, move, to_departure, to_return
 from domain.contracts import Actor, IntegrationEvent, StartJourney, StepCommand, WorkerProfile
 from domain.pii import mask_nik
 from domain.policy import Policy
@@ -134,78 +136,56 @@ def iso(moment: datetime) -> str:
 
 
 def fit_result(now: datetime) -> dict:
-    return {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now.date().isoformat()}
+    return evidence("medical_check", _journey("G2G", now))
 
 
 def training(now: datetime) -> dict:
-    return {"certificate_no": "CERT-1", "institution_id": "LSP-1", "issued_at": iso(now)}
+    return evidence("competency_training", _journey("G2G", now))
 
 
 def contract(start_date: date) -> dict:
     """A two-year contract in Taiwan."""
-    return {
-        "contract_no": "EC-1",
-        "employer_name": "Lin Family",
-        "start_date": start_date.isoformat(),
-        "duration_months": 24,
-        "monthly_salary": 20000,
-        "currency": "TWD",
-    }
+    return evidence("employment_contract", _journey("P3MI", datetime.now(UTC), contract_start=start_date))
+
+
+def _journey(scheme: str, now: datetime, **options: Any) -> Journey:
+    """The workflow tests' journeys (`cli.journey_driver`): their own simulator sends no webhooks, so the
+    passport and the BPJS cover are reported by the test, as Imigrasi and BPJS would."""
+    job_order = JOB_ORDER.get(scheme, (None,))[0]
+    return Journey(scheme=scheme, now=now, job_order_id=job_order, **options)
+
+
+@dataclass(frozen=True)
+class WorkflowTransport:
+    """The driver's moves as workflow updates, signals and `state` queries."""
+
+    handle: WorkflowHandle
+
+    async def complete(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        return await act(self.handle, name, data)
+
+    async def report(self, report: Report) -> None:
+        await send(self.handle, report.source, report.type, report.data)
+
+    async def await_step(self, name: str) -> dict[str, Any]:
+        return await wait_step(self.handle, name)
 
 
 async def drive_to_departure(stack: Stack, handle: WorkflowHandle, scheme: str, *, depart: bool = True) -> dict:
     """Every pre-departure step, by officer actions and integration events, then departure."""
-    now = await stack.env.get_current_time()
-    await wait_step(handle, "registration")
-    await act(handle, "family_consent", {"consent_ref": "FC-1", "village": "Tegalrejo"})
-    if scheme == "INDEPENDENT":
-        await act(handle, "job_selection", {"employer_name": "Tan Family", "offer_ref": "OFFER-9"})
-    else:
-        await act(handle, "job_selection", {"job_order_id": JOB_ORDER[scheme][0]})
-    if scheme == "P3MI":
-        await act(handle, "placement_agreement", {"agreement_no": "PA-1", "signed_at": iso(now)})
-    await send(handle, "clinic", "medical.result", fit_result(now))
-    await act(handle, "competency_training", training(now))
-    await send(
-        handle,
-        "imigrasi",
-        "passport.issued",
-        {"passport_no": "C1234567", "expires_at": (now + timedelta(days=365 * 5)).date().isoformat()},
-    )
-    start_date = (now + timedelta(days=14)).date()
-    await act(handle, "employment_contract", contract(start_date))
-    await send(
-        handle,
-        "bpjs",
-        "bpjs.enrolled",
-        {"membership_no": "BPJS-1", "covered_until": (now + timedelta(days=365 * 3)).date().isoformat()},
-    )
-    await act(handle, "work_visa", {"visa_no": "V-1", "expires_at": iso(now + timedelta(days=800))})
-    await wait_step(handle, "social_security")
-    await wait_step(handle, "passport")
-    await act(handle, "document_verification")
-    await act(handle, "pre_departure_orientation", {"attended_at": iso(now)})
-    if depart:
-        await send(
-            handle,
-            "imigrasi",
-            "departure.recorded",
-            {"departed_at": iso(now + timedelta(days=1)), "port": "CGK", "flight_no": "CI762"},
-        )
-        return await wait_step(handle, "departure")
+    journey = _journey(scheme, await stack.env.get_current_time())
+    await drive(to_departure(journey, depart=depart), WorkflowTransport(handle))
     return await view(handle)
 
 
 async def drive_to_reintegration(stack: Stack, handle: WorkflowHandle, scheme: str) -> dict:
     """Departure, arrival, the two-year contract's end, the return, assessment and programme."""
     await drive_to_departure(stack, handle, scheme)
-    now = await stack.env.get_current_time()
-    await send(handle, "embassy", "arrival.reported", {"reported_at": iso(now), "mission": "KDEI-TPE"})
+    transport = WorkflowTransport(handle)
+    await drive([move("arrival_report", _journey(scheme, await stack.env.get_current_time()))], transport)
     await wait_step(handle, "arrival_report")
     await stack.env.sleep(timedelta(days=365 * 2 + 20))
     journey = await wait_step(handle, "employment")
     assert journey["phase"] == "reintegration" and step(journey, "return")["state"] == "available"
     now = await stack.env.get_current_time()
-    await act(handle, "return", {"arrived_at": iso(now), "port": "SUB", "reason": "contract_end"})
-    await act(handle, "reintegration_assessment", {"needs": ["entrepreneurship", "kur_loan"]})
-    return await act(handle, "reintegration_program", {"programs": ["desmigratif"]})
+    return await drive(to_return(_journey(scheme, now, reported=frozenset())), transport)
