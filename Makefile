@@ -43,8 +43,11 @@ run: venv
 	$(BIN)/pmi seed
 	exec $(BIN)/pmi run
 
+# Two workers, each running whole files (their session's servers and stacks stay theirs): on the
+# 2-core CI machine the suite waits on servers as much as it computes. PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= 2
 test: venv
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

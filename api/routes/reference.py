@@ -124,11 +124,20 @@ async def patch_country(
     return await reference.set_country_status(services, code, body)
 
 
+# An entry of each catalogue the seed holds: the documented example of its id names something real.
+SEEDED_EXAMPLES = {
+    "clinics": "CLN-3374-01",
+    "training-centres": "LPK-3374-01",
+    "missions": "KDEI-TPE",
+    "holidays": "2026-03-20",
+}
+
+
 def _catalogue_routes(path: str, cat: Catalogue, created: type[BaseModel], patch: type[BaseModel]) -> None:
     """GET/POST `/v1/<path>` and GET/PATCH `/v1/<path>/{<id>}` for one catalogue (API.md, Reference
     data): every role reads, admins write. The path parameter is named as API.md names the id."""
     one = f"/{path}/{{{cat.key}}}"
-    code_param = Annotated[str, Path(alias=cat.key, max_length=64)]
+    code_param = Annotated[str, Path(alias=cat.key, max_length=64, examples=[SEEDED_EXAMPLES[path]])]
     plural = path.replace("-", " ")
 
     async def list_entries(caller: CurrentUser, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None) -> Any:
@@ -193,7 +202,8 @@ _catalogue_routes("holidays", HOLIDAYS, HolidayIn, HolidayPatch)
     summary="Remove a public holiday, e.g. one the government moved (admin; extension)",
 )
 async def delete_holiday(
-    day: Annotated[str, Path(alias="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2027-12-25"])],
+    # Not a seeded holiday: an example of a removal leaves the seeded ones for the reads.
+    day: Annotated[str, Path(alias="date", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-12-24"])],
     caller: Admin,
     services: ServicesDep,
 ) -> Response:

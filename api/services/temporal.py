@@ -133,6 +133,7 @@ class TemporalGateway:
         self._lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._closed = False
+        self._closing = asyncio.Event()
 
     async def update(self, handle: Any, name: str, arg: Any, update_id: str | None) -> dict[str, Any]:
         """Run workflow update `name` and return its result (a view as a dict), within the update deadline.
@@ -167,7 +168,9 @@ class TemporalGateway:
                     await self.client()
                     log.info("temporal_connected", address=self._settings.temporal_address)
                     return
-                await asyncio.sleep(interval)
+                # Woken at once by `close`: a shutdown does not wait out the interval.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), interval)
 
         if self._client is None and self._background is None:
             self._background = asyncio.create_task(loop())
@@ -175,6 +178,7 @@ class TemporalGateway:
     async def close(self) -> None:
         """Stop the background connection attempts."""
         self._closed = True
+        self._closing.set()
         if self._background is not None:
             self._background.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -7,7 +7,7 @@ which also proves `activities.retry` is safe to import from workflow code.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retry import EXTERNAL_CALL
+    from activities.retry import external_call
     from domain.contracts import ActivityName, JourneyCall, NikVerification, RequestAcknowledged
 
 
@@ -18,7 +18,7 @@ class EnrolInBpjs:
     @workflow.run
     async def run(self, call: JourneyCall) -> RequestAcknowledged:
         return await workflow.execute_activity(
-            ActivityName.REQUEST_BPJS_ENROLMENT, call, result_type=RequestAcknowledged, **EXTERNAL_CALL
+            ActivityName.REQUEST_BPJS_ENROLMENT, call, result_type=RequestAcknowledged, **external_call()
         )
 
 
@@ -29,5 +29,5 @@ class VerifyNik:
     @workflow.run
     async def run(self, call: JourneyCall) -> NikVerification:
         return await workflow.execute_activity(
-            ActivityName.VERIFY_NIK, call, result_type=NikVerification, **EXTERNAL_CALL
+            ActivityName.VERIFY_NIK, call, result_type=NikVerification, **external_call()
         )

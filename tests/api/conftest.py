@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.auth import create_token
 from config import Settings
-from store.migrate import upgrade_async
+from tests.migrated import migrated_sqlite
 
 NIK = "3374015501950002"
 
@@ -48,8 +48,7 @@ def start_body(nik: str = NIK, scheme: str = "G2G", province: str = "33", **over
 
 @pytest.fixture
 async def api_settings(tmp_path: Path) -> Settings:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'api.db'}"
-    await upgrade_async(url)
+    url = await migrated_sqlite(tmp_path / "api.db")
     return Settings(
         database_url=url,
         temporal_port=1,  # closed: Temporal is "down" in these tests

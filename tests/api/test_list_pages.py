@@ -15,9 +15,9 @@ from api import admission
 from api.app import create_app
 from config import Settings
 from domain.contracts import CaseProjection, JourneyProjection
-from store.migrate import upgrade_async
 from store.read_model import JourneyFilters
 from tests.api.conftest import bearer
+from tests.migrated import migrated_sqlite
 from tests.store.databases import BACKENDS, PostgresDatabases, postgres_url
 
 T = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -27,9 +27,7 @@ T = datetime(2026, 3, 1, 8, tzinfo=UTC)
 async def list_settings(request, tmp_path: Path) -> AsyncIterator[Settings]:
     extra = {"temporal_port": 1, "log_format": "json"}
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'api.db'}"
-        await upgrade_async(url)
-        yield Settings(database_url=url, **extra)
+        yield Settings(database_url=await migrated_sqlite(tmp_path / "api.db"), **extra)
         return
     if postgres_url() is None:
         pytest.skip("PMI_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped")

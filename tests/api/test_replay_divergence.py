@@ -96,7 +96,7 @@ async def test_a_run_whose_payloads_do_not_decrypt_is_unavailable_within_the_dea
     message = History(events=sealed.events)
     await decode_payloads_in(message, Seal())
     sealed = WorkflowHistory("j_sealed", list(message.events))
-    without_key = ReplayPool(None, processes=1, timeout_seconds=15)
+    without_key = ReplayPool(None, processes=1, timeout_seconds=6)
     try:
         with pytest.raises(ReplayUnavailable):
             await without_key.replay([sealed])

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from store.db import create_engine
 from store.migrate import upgrade_async
+from tests.migrated import migrated_sqlite
 
 PG_ENV = "PMI_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -74,9 +75,7 @@ class PostgresDatabases:
 async def open_database(backend: str, tmp_path: Path, pg: PostgresDatabases | None) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database of `backend`, as an engine; removed afterwards."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-        await upgrade_async(url)
-        engine = create_engine(url)
+        engine = create_engine(await migrated_sqlite(tmp_path / "store.db"))
         try:
             yield engine
         finally:

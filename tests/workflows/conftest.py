@@ -54,7 +54,7 @@ class Stack:
 @contextlib.asynccontextmanager
 async def workflow_stack(env, directory: Path) -> AsyncIterator[Stack]:
     """A worker with the real activities on `env`'s server, its store a fresh SQLite file in `directory`
-    (the session's `wf_stack`, and `scripts/record_histories.py`)."""
+    (each test file's `wf_stack`, and `scripts/record_histories.py`)."""
     url = f"sqlite+aiosqlite:///{directory / 'store.db'}"
     await upgrade_async(url)
     engine = create_engine(url)
@@ -71,7 +71,7 @@ async def workflow_stack(env, directory: Path) -> AsyncIterator[Stack]:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def wf_stack(time_env, tmp_path_factory) -> AsyncIterator[Stack]:
     async with workflow_stack(time_env, tmp_path_factory.mktemp("wf")) as stack:
         yield stack
