@@ -9,7 +9,7 @@ from temporalio.client import Client
 
 from api import errors, openapi_links, rate_limits
 from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
-from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference
+from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference, reports
 from api.services.container import build_services
 from api.services.temporal import TemporalGateway
 from config import Settings, get_settings
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.state.rate_limits = rate_limits.RateLimits(settings)
     errors.install(app)
     _document(app)
-    for module in (health, journeys, audit, audit_record, cases, integrations, reference, codec):
+    for module in (health, journeys, audit, audit_record, cases, integrations, reference, reports, codec):
         app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer.
     app.add_middleware(BodyLimitMiddleware)

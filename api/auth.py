@@ -11,7 +11,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api import rate_limits
 from api.errors import ApiError, forbidden, not_found
-from domain.contracts import ACTOR_ROLES, ADMIN_ROLES, AUDITOR_ROLES, PEOPLE_ROLES, SUPERVISOR_ROLES, Actor
+from domain.contracts import (
+    ACTOR_ROLES,
+    ADMIN_ROLES,
+    AUDITOR_ROLES,
+    PEOPLE_ROLES,
+    REPORTER_ROLES,
+    SUPERVISOR_ROLES,
+    Actor,
+)
 
 ROLES: tuple[str, ...] = PEOPLE_ROLES
 # A 2-digit province code in ASCII digits, or `*`; matched whole (`$` would let a trailing newline in).
@@ -27,6 +35,8 @@ READERS = ROLES
 ADMINS = ADMIN_ROLES
 # Who may read the access log and decode Temporal payloads (the codec server).
 AUDITORS = AUDITOR_ROLES
+# Who may read the reports.
+REPORTERS = REPORTER_ROLES
 
 _bearer = HTTPBearer(auto_error=False, description="HS256 JWT with claims sub, role, region, exp")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.auth import ACTORS, ADMINS, AUDITORS, READERS, SUPERVISORS, Caller, require_roles
+from api.auth import ACTORS, ADMINS, AUDITORS, READERS, REPORTERS, SUPERVISORS, Caller, require_roles
 from api.idempotency import Idempotency
 from api.services import access
 from api.services.container import Services
@@ -67,4 +67,5 @@ Officer = Annotated[Caller, Depends(require_roles(*ACTORS))]
 Supervisor = Annotated[Caller, Depends(require_roles(*SUPERVISORS))]
 Admin = Annotated[Caller, Depends(require_roles(*ADMINS))]
 AuditReader = Annotated[Caller, Depends(require_roles(*AUDITORS))]
+Reporter = Annotated[Caller, Depends(require_roles(*REPORTERS))]
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

@@ -21,6 +21,7 @@ ACTOR_ROLES = ("officer", "supervisor", "admin")  # change journeys and cases
 SUPERVISOR_ROLES = ("supervisor", "admin")  # waive, reopen, cancel, escalate, close
 AUDITOR_ROLES = ("auditor", "admin")  # the access log, the codec server
 ADMIN_ROLES = ("admin",)
+REPORTER_ROLES = ("supervisor", "auditor", "admin")  # the ministry's reports (API.md, Reports)
 IntegrationSource = Literal["dukcapil", "clinic", "lsp", "imigrasi", "bpjs", "embassy", "siskop2mi", "hotline", "p3mi"]
 
 
@@ -291,6 +292,10 @@ class JourneyProjection(Contract):
     started_at: datetime
     updated_at: datetime
     document: dict[str, Any]
+    # What the reports group by (absent in projections made before them).
+    sector: str | None = None
+    gender: str | None = None
+    departed_on: date | None = None  # the day of departure in the worker's province: a placement
 
 
 class AppendEvents(Contract):

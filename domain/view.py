@@ -2,13 +2,16 @@
 state only. The view is the one model of the journey's shape: the workflow's updates and `state` query
 return it, the read model stores its JSON, and the API's routes declare it as their response."""
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.contracts import JourneyProjection
-from domain.events import utc_text
+from domain.events import instant, utc_text
+from domain.regions import local_date
 from domain.state import JourneyState
+from domain.steps import COMPLETED
 
 
 def _absent(value: Any) -> bool:
@@ -184,4 +187,14 @@ def projection(state: JourneyState) -> JourneyProjection:
         started_at=state.started_at,
         updated_at=state.updated_at,
         document=journey_view(state).document(),
+        sector=state.sector,
+        gender=state.worker.gender,
+        departed_on=_departed_on(state),
     )
+
+
+def _departed_on(state: JourneyState) -> date | None:
+    departure = state.steps.get("departure")
+    if departure is None or departure.state != COMPLETED or "departed_at" not in departure.evidence:
+        return None
+    return local_date(instant(str(departure.evidence["departed_at"])), state.worker.province_code)

@@ -56,6 +56,9 @@ def journey_row(projection: JourneyProjection) -> dict[str, Any]:
         "version": projection.version,
         "started_at": format_time(projection.started_at),
         "updated_at": format_time(projection.updated_at),
+        "sector": projection.sector,
+        "gender": projection.gender,
+        "departed_on": projection.departed_on.isoformat() if projection.departed_on else None,
         # Masked: the list shows no name, birth date, health result or free text in the clear.
         "document": masked_document(projection.model_dump(mode="json", include={"document"})["document"]),
     }

@@ -64,6 +64,11 @@ journeys = Table(
     Column("started_at", Time, nullable=False),
     Column("updated_at", Time, nullable=False),
     Column("document", Json, nullable=False),
+    # What the reports group by (migration 0009): the sector, the worker's gender, and the day she
+    # departed in her province (a placement), as `YYYY-MM-DD`.
+    Column("sector", String(16)),
+    Column("gender", String(1)),
+    Column("departed_on", String(10)),
     # Each list filter, then the list's order (`journey_id`): a page is read in order from the index
     # and stops after `limit` rows, instead of sorting every match (migration 0003).
     Index("ix_journeys_province", "province_code", "journey_id"),
@@ -73,6 +78,7 @@ journeys = Table(
     Index("ix_journeys_scheme", "scheme", "journey_id"),
     Index("ix_journeys_destination", "destination_country", "journey_id"),
     Index("ix_journeys_p3mi", "p3mi_id", "journey_id"),
+    Index("ix_journeys_departed_on", "departed_on"),
 )
 
 # Set-valued filters as child rows: portable and indexable on both databases (no JSON operators).

@@ -175,6 +175,14 @@ async def test_a_contract_extension_past_the_cover_is_a_flag_and_a_task_until_th
     assert employment["evidence"] == {"employer_name": "Lin Family", "contract_ref": "CT-2027-118"}
 
 
+async def placements(stack: Stack) -> int:
+    """The P3MI placements of Central Java, as the ministry's report counts them."""
+    params = {"group_by": "scheme", "province_code": "33"}
+    r = await stack.api.get("/v1/reports/placements", params=params, headers=stack.auth("auditor", "*"))
+    assert r.status_code == 200, r.text
+    return sum(item["count"] for item in r.json()["items"] if item["scheme"] == "P3MI")
+
+
 def check_chain(events: list[dict]) -> None:
     prev = "0" * 64
     for n, e in enumerate(events, start=1):
@@ -205,7 +213,10 @@ async def test_a_p3mi_journey_runs_from_start_to_completed_over_http(stack: Stac
     assert jid.startswith("j_") and journey["status"] == "active" and journey["scheme"] == "P3MI"
     assert nik not in json.dumps(journey)
 
+    placed_before = await placements(stack)
     await drive_to_departure(stack, jid, job_id)
+    # The report counts the departure once the read model has it (the journey's own events say P3MI, 33).
+    await eventually(lambda: placements(stack), lambda placed: placed == placed_before + 1, what="the placement")
     r = await stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "changed mind"}, headers=stack.auth())
     assert r.status_code == 409 and r.json()["error"]["rule"] == "withdraw_only_before_departure"
     r = await stack.api.post(
