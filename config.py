@@ -192,7 +192,8 @@ class Settings(BaseSettings):
 
     @property
     def webhook_secret_map(self) -> dict[str, list[str]]:
-        """`source=secret,source=secret`; a source listed twice has two valid secrets (rotation)."""
+        """`source=secret,source=secret`; a source listed twice has two valid secrets (rotation). A P3MI's
+        own secret is `p3mi:<p3mi_id>=secret`: what it signs is known to be its own."""
         out: dict[str, list[str]] = {}
         for part in self.webhook_secrets.split(","):
             if "=" in part:

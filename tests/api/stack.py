@@ -72,12 +72,15 @@ class Stack:
             self.tokens[key] = create_token(self.settings.jwt_secret, f"{role}-{region}", role, region, ttl=3600)
         return {"Authorization": f"Bearer {self.tokens[key]}"}
 
-    async def webhook(self, source: str, body: dict[str, Any], secret_index: int = 0) -> httpx.Response:
-        """Send `body` as `source` would, signed with its configured secret."""
+    async def webhook(
+        self, source: str, body: dict[str, Any], secret_index: int = 0, signer: str | None = None
+    ) -> httpx.Response:
+        """Send `body` as `source` would, signed with its configured secret (or the secret configured
+        for `signer`, e.g. `p3mi:P3MI-0007`, a P3MI's own)."""
         import json
 
         raw = json.dumps(body).encode()
-        secret = self.settings.webhook_secret_map[source][secret_index]
+        secret = self.settings.webhook_secret_map[signer or source][secret_index]
         headers = {"X-PMI-Signature": sign([secret], int(time.time()), raw), "Content-Type": "application/json"}
         return await self.api.post(f"/v1/integrations/{source}/events", content=raw, headers=headers)
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from ulid import ULID
 
+from config import DEV_WEBHOOK_SECRETS
 from domain.policy import Policy
 from store.read_model import JourneyReadModel
 from tests.api.stack import Stack, new_nik
@@ -43,13 +44,18 @@ CASE_KEYS = {
 }
 
 
+OWN_KEYS = ("P3MI-OWN1", "P3MI-OWN2")
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def case_stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
     """A running engine whose policy makes `unpaid_wages` first responses due at once."""
     from tests.api.stack import stack_per_database
 
     hours = {**Policy().case_first_response_hours, "unpaid_wages": 0}
-    overrides = {"case_first_response_hours": hours}
+    # Two P3MIs with secrets of their own, besides the shared one.
+    own = ",".join(f"p3mi:{p3mi_id}=secret-of-{p3mi_id}" for p3mi_id in OWN_KEYS)
+    overrides = {"case_first_response_hours": hours, "webhook_secrets": f"{DEV_WEBHOOK_SECRETS},{own}"}
     async with stack_per_database(request.param, dev_env.client, tmp_path_factory.mktemp("e2e-cases"), overrides) as s:
         yield s
 
@@ -349,6 +355,38 @@ async def test_the_p3mi_is_named_asked_on_its_channel_and_its_signed_answer_stop
     assert body["actions"][-1]["action"] == "clarification_received" and body["actions"][-1]["by"] == "p3mi"
     again = await stack.webhook("p3mi", answer)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
+
+
+async def test_a_p3mi_signing_with_its_own_secret_answers_only_for_its_own_workers(case_stack: Stack):
+    stack = case_stack
+    admin = stack.auth("admin", "*")
+    for p3mi_id in OWN_KEYS:  # the stack is the session's: created by the first of its tests to ask
+        p3mi = {"p3mi_id": p3mi_id, "name": p3mi_id, "licence_no": "SIP-9", "licence_status": "active"}
+        r = await stack.api.post("/v1/p3mi", json={**p3mi, "province_code": "33"}, headers=admin)
+        assert r.status_code in (201, 409), r.text
+    mine, theirs = OWN_KEYS
+    jid = (await start(stack, new_nik(), mine))["journey_id"]
+    case = await open_case(stack, jid, "unpaid_wages")
+    assert (await case_act(stack, case["case_id"], "verify")).status_code == 200
+    r = await case_act(stack, case["case_id"], "request_clarification", note="Why are wages unpaid?")
+    assert r.status_code == 200, r.text
+    answer = {
+        "event_id": f"p3mi-{uuid.uuid4().hex[:10]}",
+        "type": "p3mi.clarification",
+        "journey_id": jid,
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "data": {"case_id": case["case_id"], "note": "Arrears paid"},
+    }
+    # Another P3MI's key: not a case it answers for.
+    assert (await stack.webhook("p3mi", answer, signer=f"p3mi:{theirs}")).status_code == 404
+    assert (
+        "clarification"
+        in (await stack.api.get(f"/v1/cases/{case['case_id']}", headers=stack.auth())).json()["waiting_for"]
+    )
+    r = await stack.webhook("p3mi", answer, signer=f"p3mi:{mine}")
+    assert r.status_code == 202, r.text
+    done = (await stack.api.get(f"/v1/cases/{case['case_id']}", headers=stack.auth())).json()
+    assert "clarification" not in done["waiting_for"]
 
 
 async def test_trafficking_case_full_flow_with_its_own_event_stream(case_stack: Stack):
