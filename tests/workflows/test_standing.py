@@ -150,3 +150,34 @@ async def test_a_closed_destination_blocks_departure_until_a_supervisor_waives_i
     finally:
         await reference.set_country_status("SG", "open")
         await wf_stack.client.get_workflow_handle(broadcast_id("destination", "SG")).terminate("test over")
+
+
+async def test_a_journey_the_first_sweep_could_not_see_is_told_by_the_second(wf_stack):
+    # A start that raced the admin's change: its journey reached the read model after the first sweep.
+    reference = ReferenceData(wf_stack.engine)
+    p3mi = {"p3mi_id": "P3MI-0903", "name": "PT Uji Sapuan", "licence_no": "KEP.0903/2026"}
+    await reference.create_p3mi({**p3mi, "licence_status": "active", "province_code": "33"})
+    await reference.patch_p3mi("P3MI-0903", {"licence_status": "suspended"})
+    broadcast_handle = await wf_stack.client.start_workflow(
+        "StandingBroadcastWorkflow",
+        StandingSweep(kind="p3mi_licence", key="P3MI-0903"),
+        id=broadcast_id("p3mi_licence", "P3MI-0903"),
+        task_queue=TASK_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+    )
+
+    # The first sweep has run (it found nobody) once the broadcast waits on its timer.
+    async def timer_started() -> bool:
+        history = await broadcast_handle.fetch_history()
+        return any(e.HasField("timer_started_event_attributes") for e in history.events)
+
+    await eventually(timer_started, what="the first sweep")
+    handle = await start(wf_stack, "P3MI", placement=("JO-2026-0042", "TW", "P3MI-0903"))
+    await wait_step(handle, "registration")
+    await in_read_model(wf_stack, handle.id)
+    assert "p3mi_licence_not_active" not in (await view(handle))["flags"]
+
+    await wf_stack.env.sleep(timedelta(minutes=3))  # the second sweep
+    journey = await eventually(lambda: view(handle), lambda j: "p3mi_licence_not_active" in j["flags"])
+    assert journey["status"] == "active"
+    assert await broadcast_handle.result() == 1  # the journeys this run told: the one the first missed
