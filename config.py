@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     engine_url: str | None = None
 
     jwt_secret: str = DEV_JWT_SECRET
+    # The console's sign-in lapses after this long without a request.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     webhook_secrets: str = DEV_WEBHOOK_SECRETS
     webhook_tolerance_seconds: int = 300
     pii_key: str = DEV_PII_KEY

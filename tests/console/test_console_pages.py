@@ -1,0 +1,109 @@
+"""The console's pages over HTTP (issue 10, first part): signing in, the cookie, CSRF, the headers, and
+a worklist that holds the signed-in person's region only."""
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.console.session import COOKIE
+from domain.contracts import JourneyProjection
+from store.read_model import JourneyReadModel
+from tests.api.conftest import api_settings  # noqa: F401  (the fixture)
+
+T = datetime(2026, 3, 1, 8, tzinfo=UTC)
+
+
+def _journey(n: int, province: str) -> JourneyProjection:
+    jid = f"j_{n:026d}"
+    steps = [{"step": "registration", "state": "completed"}, {"step": "family_consent", "state": "available"}]
+    document = {"journey_id": jid, "scheme": "G2G", "destination_country": "KR", "steps": steps, "flags": []}
+    document["worker"] = {"nik_masked": f"{province}74********000{n}", "province_code": province}
+    return JourneyProjection(
+        journey_id=jid, status="active", outcome=None, phase="pre_departure", scheme="G2G",
+        province_code=province, destination_country="KR", p3mi_id=None, flags=[],
+        available_steps=["family_consent"], version=2, started_at=T, updated_at=T, document=document,
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def console(api_settings):  # noqa: F811
+    app = create_app(api_settings)
+    async with app.router.lifespan_context(app):
+        model = JourneyReadModel(app.state.services.engine)
+        await model.upsert(_journey(1, "33"))
+        await model.upsert(_journey(2, "35"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            yield client, app
+
+
+async def _sign_in(client: httpx.AsyncClient, person: str) -> httpx.Response:
+    return await client.post("/console/sign-in", data={"person": person})
+
+
+async def test_the_console_asks_who_signs_in_and_sends_a_signed_httponly_cookie(console):
+    client, _ = console
+    r = await client.get("/console")
+    assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
+    page = await client.get("/console/sign-in")
+    assert page.status_code == 200 and "Siti Aminah" in page.text and 'lang="id"' in page.text
+    signed = await _sign_in(client, "officer-33")
+    assert signed.status_code == 303 and signed.headers["location"] == "/console/worklist"
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # development; production sets it
+
+
+async def test_every_page_forbids_inline_script(console):
+    client, _ = console
+    page = await client.get("/console/sign-in")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "<script>" not in page.text and "onclick" not in page.text
+
+
+async def test_the_worklist_holds_the_region_of_the_person_signed_in(console):
+    client, _ = console
+    await _sign_in(client, "officer-33")
+    page = await client.get("/console/worklist")
+    assert page.status_code == 200
+    assert "j_" + "0" * 25 + "1" in page.text and "family_consent" in page.text
+    assert "j_" + "0" * 25 + "2" not in page.text  # East Java's
+    partial = await client.get("/console/worklist", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "<html" not in partial.text and "family_consent" in partial.text
+    everyone = httpx.AsyncClient(transport=client._transport, base_url="http://console")
+    async with everyone:
+        await _sign_in(everyone, "auditor-1")
+        page = await everyone.get("/console/worklist")
+        assert "j_" + "0" * 25 + "2" in page.text
+
+
+async def test_a_forged_or_absent_cookie_signs_nobody_in(console):
+    client, _ = console
+    client.cookies.set(COOKIE, "forged.value.sig", path="/console")
+    r = await client.get("/console/worklist")
+    assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
+
+
+async def test_signing_out_needs_the_forms_csrf_token(console):
+    client, _ = console
+    await _sign_in(client, "officer-33")
+    refused = await client.post("/console/sign-out", data={"csrf": "not-the-token"})
+    assert refused.status_code == 403
+    assert (await client.get("/console/worklist")).status_code == 200  # still signed in
+    page = (await client.get("/console/worklist")).text
+    token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    out = await client.post("/console/sign-out", data={"csrf": token})
+    assert out.status_code == 303
+    assert (await client.get("/console/worklist")).status_code == 303
+
+
+async def test_the_development_sign_in_is_off_in_production(api_settings):  # noqa: F811
+    settings = api_settings.model_copy(update={"env": "production"})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
+            assert (await client.get("/console/sign-in")).status_code == 404
+            assert (await _sign_in(client, "officer-33")).status_code == 404
