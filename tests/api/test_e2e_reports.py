@@ -5,12 +5,23 @@ from the events reads every journey's and every case's own stream over the API (
 not the read model the reports count."""
 
 from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
 
 from cli.demo import run_demo
 from store.read_model import journey_ids_since
-from tests.api.stack import Stack, new_nik
+from tests.api.stack import Stack, new_nik, stack_per_database
 from tests.api.test_e2e_journey import all_events, start
 from tests.polling import eventually
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    """A stack of this file's own: the demo's journeys run on after the test, and stopping a worker
+    they keep busy (as other files' tests do with the session's stack) is not this test's business."""
+    async with stack_per_database(request.param, dev_env.client, tmp_path_factory.mktemp("e2e-reports")) as s:
+        yield s
 
 
 async def report(stack: Stack, kind: str, group_by: str) -> Counter:
