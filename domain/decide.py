@@ -21,7 +21,7 @@ from domain.contracts import (
     StartJourney,
     StepCommand,
 )
-from domain.documents import TRAVEL_DOCUMENTS, invalid_at, lapsing_steps
+from domain.documents import TRAVEL_DOCUMENTS, invalid_at, lapsing_steps, last_valid_day
 from domain.errors import (
     EvidenceInvalid,
     Forbidden,
@@ -317,16 +317,11 @@ def coverage_gaps(state: JourneyState, end: date) -> list[tuple[str, date]]:
     """The documents the contract depends on that stop being valid before `end`: the passport (by its
     expiry) and the BPJS cover (by its last day), with the last day each is valid."""
     gaps: list[tuple[str, date]] = []
-    passport = state.steps.get("passport")
-    if passport and "expires_at" in passport.evidence:
-        expires = instant(passport.evidence["expires_at"]).date()
-        if expires < end:
-            gaps.append(("passport", expires))
-    social = state.steps.get("social_security")
-    if social and "covered_until" in social.evidence:
-        covered = date.fromisoformat(social.evidence["covered_until"])
-        if covered < end:
-            gaps.append(("social_security", covered))
+    for step in ("passport", "social_security"):
+        status = state.steps.get(step)
+        last = last_valid_day(status) if status is not None else None
+        if last is not None and last < end:
+            gaps.append((step, last))
     return gaps
 
 

@@ -7,7 +7,7 @@ that was valid when the worker left has served its purpose.
 """
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.events import end_of, instant
 from domain.rules import rules_of
@@ -33,6 +33,17 @@ def lapses_at(status: StepStatus) -> datetime | None:
     if status.step == "social_security" and "covered_until" in status.evidence:
         return end_of(date.fromisoformat(str(status.evidence["covered_until"])))
     return None
+
+
+def last_valid_day(status: StepStatus) -> date | None:
+    """The last day a passport or a BPJS cover is valid, by `lapses_at`: the passport's expiry day, the
+    cover's `covered_until`; None for another step or one without the date."""
+    if status.step not in ("passport", "social_security"):
+        return None
+    moment = lapses_at(status)
+    if moment is None:
+        return None
+    return moment.date() if status.step == "passport" else moment.date() - timedelta(days=1)
 
 
 def lapses(state: JourneyState, states: frozenset[str] = frozenset({COMPLETED})) -> Iterator[tuple[str, datetime]]:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from domain import events as ev
 from domain.contracts import SYSTEM, RecordEmploymentEvent
 from domain.decide import Emitted, check_active, check_version, coverage_gaps
+from domain.documents import last_valid_day
 from domain.errors import EvidenceInvalid, InvalidTransition, RuleViolation, error_fields
 from domain.evidence import DocumentDate, Instant, evidence_json, within_bounds
 from domain.rules import rules_of
@@ -147,9 +148,9 @@ def _renewed(state: JourneyState, cmd: RecordEmploymentEvent, step: str, evidenc
     task = RENEWAL_TASKS[step]
     if task not in state.open_tasks() or state.contract_end is None:
         return out
-    renewed = state.model_copy(update={"steps": {**state.steps, step: state.steps[step].model_copy()}})
-    renewed.steps[step].evidence = {**renewed.steps[step].evidence, **evidence}
-    if any(gap == step for gap, _ in coverage_gaps(renewed, state.contract_end)):
+    status = state.steps[step]
+    last = last_valid_day(status.model_copy(update={"evidence": {**status.evidence, **evidence}}))
+    if last is not None and last < state.contract_end:
         return out  # still short of the contract's end: the task stays open
     out.append(Emitted(ev.TaskClosed(task=task, resolution=f"{step} renewed"), cmd.actor))
     if COVERAGE_GAP in state.flags and not [t for t in state.open_tasks() if t in _TASKS and t != task]:
