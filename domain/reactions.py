@@ -83,17 +83,6 @@ class ReleaseNik(_Effect):
 
 
 Effect = Annotated[Request | ReleaseQuota | Sms | LaunchCase | NotifyOffice | ReleaseNik, Field(discriminator="kind")]
-EffectKind = Literal[
-    "register",
-    "passport_recommendation",
-    "bpjs_enrolment",
-    "issue_epmi",
-    "sms",
-    "release_quota",
-    "start_case",
-    "notify_office",
-    "release_nik",
-]
 
 # Events after which the worker is told by SMS that a step changed (EmploymentEnded completes the
 # `employment` step: contract end, early termination, repatriation or death).
