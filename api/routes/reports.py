@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.deps import Reporter, ServicesDep
 from api.schemas.errors import error_responses
+from api.schemas.reference import CalendarDate
 from api.services import reports
 from store.reports import CASE_GROUPS, PLACEMENT_GROUPS
 
@@ -48,7 +49,7 @@ class ReportOut(BaseModel):
 
 Province = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 # A day as `YYYY-MM-DD` only (a bare number is not a day, though pydantic would read `0` as 1970-01-01).
-Day = Annotated[date, BeforeValidator(_iso_day), Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+Day = Annotated[CalendarDate, BeforeValidator(_iso_day)]
 Since = Annotated[Day | None, Query(alias="from", description="first day counted (inclusive), YYYY-MM-DD")]
 Until = Annotated[Day | None, Query(alias="to", description="last day counted (inclusive), YYYY-MM-DD")]
 

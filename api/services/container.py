@@ -19,6 +19,7 @@ from store.keyring import KeyringFile
 from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
+from store.reports import Reports
 from workflows.client import codec_for
 
 
@@ -43,6 +44,7 @@ class Services:
     replays: ReplayPool | None = None
     access_log: Any = None
     journey_keys: Any = None
+    reports: Any = None
 
     def close(self) -> None:
         """Stops what the services started besides the engine and the Temporal client."""
@@ -72,6 +74,7 @@ def build_services(
         checkpoints=CheckpointStore(engine),
         access_log=AccessLog(engine),
         journey_keys=keys,
+        reports=Reports(engine),
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
         replays=ReplayPool(
             codec_for(settings),

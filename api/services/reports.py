@@ -9,7 +9,7 @@ from typing import Any
 from api.auth import Caller
 from api.services.container import Services
 from api.services.errors import invalid
-from store.reports import CASE_GROUPS, PLACEMENT_GROUPS, ReportFilters, Reports
+from store.reports import CASE_GROUPS, PLACEMENT_GROUPS, ReportFilters
 
 GROUPS = {"placements": tuple(PLACEMENT_GROUPS), "cases": CASE_GROUPS}
 
@@ -35,11 +35,10 @@ async def report(
     if since is not None and until is not None and since > until:
         raise invalid(["from"], "from is after to")
     filters = ReportFilters(since, until, province_code, caller.province_codes)
-    store = Reports(services.engine)
     if kind == "placements":
-        items = await store.placements(names, filters)
+        items = await services.reports.placements(names, filters)
     else:
-        items = await store.cases(names, filters, datetime.now(UTC))
+        items = await services.reports.cases(names, filters, datetime.now(UTC))
     return {
         "report": kind,
         "group_by": names,
