@@ -13,11 +13,11 @@ event (`Report`) carry the same fields.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from dateutil.relativedelta import relativedelta
+from domain.evolve import contract_end
 
 # The government system that reports each step it can report, and the event type it sends (API.md,
 # Integration events).
@@ -65,7 +65,6 @@ class Journey:
     # driver waits for those steps instead of reporting them.
     registries_answer: bool = False
     refs: str = "1"  # what makes this journey's reference numbers its own
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -77,7 +76,7 @@ class Journey:
 
     @property
     def contract_end(self) -> date:
-        return self.start_date + relativedelta(months=self.contract_months)
+        return contract_end(self.start_date, self.contract_months)
 
 
 def evidence(step: str, j: Journey) -> dict[str, Any]:
@@ -172,24 +171,19 @@ def move(step: str, j: Journey) -> Move:
     return Complete(step, evidence(step, j))
 
 
-def _then_await(moves: Iterable[Move], *steps: str) -> list[Move]:
-    return [*moves, *(AwaitStep(s) for s in steps)]
-
-
 def to_departure(j: Journey, *, depart: bool = True) -> list[Move]:
     """Every pre-departure step in an order that works: what a step needs comes first, and the steps
     the engine's requests complete are waited for before the documents are verified."""
     steps = ["registration", "family_consent", "job_selection"]
     if j.scheme == "P3MI":
         steps.append("placement_agreement")
-    steps += ["medical_check", "competency_training", "passport", "employment_contract", "social_security"]
-    steps.append("work_visa")
+    steps += ["medical_check", "competency_training", "passport", "employment_contract", "social_security", "work_visa"]
     moves = [move(s, j) for s in steps]
     # A reported passport or cover is applied once its step is available: wait for both, whoever did them.
-    moves = _then_await(moves, "passport", "social_security", "work_visa")
+    moves += [AwaitStep("passport"), AwaitStep("social_security"), AwaitStep("work_visa")]
     moves += [move("document_verification", j), move("pre_departure_orientation", j)]
     if depart:
-        moves = _then_await([*moves, move("departure", j)], "departure")
+        moves += [move("departure", j), AwaitStep("departure")]
     return moves
 
 
