@@ -11,13 +11,14 @@ PYTEST_ARGS ?=
 JOURNEYS ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run migrate seed test lint format demo clean distclean
+.PHONY: help venv run migrate seed test lint format demo messages clean distclean
 
 help:
 	@echo "make run        install if needed, migrate, seed, run Temporal + simulator + worker + API"
 	@echo "make test       install if needed, run the tests (PYTEST_ARGS='-k token' to pass options)"
 	@echo "make lint       ruff check and format check"
 	@echo "make demo       start and progress JOURNEYS=$(JOURNEYS) journeys against a running engine"
+	@echo "make messages   extract the console's text and merge it into the Indonesian catalog"
 	@echo "make clean      remove caches, build files and local data (.data); distclean also .venv"
 
 $(BIN)/python:
@@ -60,6 +61,12 @@ format: venv
 
 demo: venv
 	$(BIN)/pmi demo --journeys $(JOURNEYS)
+
+# The console's text: extract what the code and templates mark, and merge it into the Indonesian
+# catalog (new texts come in untranslated: `make test` fails until they are translated).
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o api/console/locale/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i api/console/locale/messages.pot -d api/console/locale -l id --no-fuzzy-matching --width 120
 
 clean:
 	rm -rf .data build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from api import errors, openapi_links, rate_limits
 from api.console import routes as console_routes
+from api.console import web as console_web
 from api.middleware import BodyLimitMiddleware, CodecCorsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.routes import audit, audit_record, cases, codec, health, integrations, journeys, reference, reports
 from api.services.container import build_services
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     for module in (health, journeys, audit, audit_record, cases, integrations, reference, reports, codec):
         app.include_router(module.router)
     app.include_router(console_routes.router)
+    app.state.error_pages = console_web.error_page  # the console's errors are pages, not JSON
     app.mount("/console/static", console_routes.static, name="console-static")
     # Added last = outermost: the request id exists before the body limit can answer.
     app.add_middleware(BodyLimitMiddleware)

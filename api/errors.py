@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -232,7 +232,11 @@ def allowed_methods(request: Request) -> str | None:
     return ", ".join(method.upper() for method in _METHODS if method in operations) or None
 
 
-async def _handle(request: Request, exc: Exception) -> JSONResponse:
+# Paths whose answers are pages (the console): `install` is given what renders an error as one.
+PAGES_PREFIX = "/console"
+
+
+async def _handle(request: Request, exc: Exception) -> Response:
     err = as_api_error(exc)
     if err is not None:
         if err.status >= 500:
@@ -245,16 +249,24 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
             err.extra.setdefault("request_id", _request_id(request))
         if err.status == 405 and (allow := allowed_methods(request)):
             err.headers["Allow"] = allow
-        return error_response(err, request.app.state.settings.retry_after_seconds)
+        return await _answer(request, err)
     return await _handle_unexpected(request, exc)
 
 
-async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _answer(request: Request, err: ApiError) -> Response:
+    pages = getattr(request.app.state, "error_pages", None)
+    if pages is not None and request.url.path.startswith(PAGES_PREFIX):
+        return await pages(request, err)
+    return error_response(err, request.app.state.settings.retry_after_seconds)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     # The exception text may carry anything (even personal data): it goes to the log, masked, never out.
     request_id = _request_id(request)
     log.error("request_failed", error_type=type(exc).__name__, exc_info=exc)
-    body = ApiError(500, "INTERNAL", "Internal error; quote the request id", request_id=request_id)
-    return error_response(body)
+    return await _answer(
+        request, ApiError(500, "INTERNAL", "Internal error; quote the request id", request_id=request_id)
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -73,7 +73,7 @@ class _Termination(BaseModel):
     reason: str = Field(min_length=1)
 
 
-_EMPLOYMENT_MODELS: dict[str, type[BaseModel]] = {
+EMPLOYMENT_MODELS: dict[str, type[BaseModel]] = {
     "contract_extended": _Extension,
     "employer_changed": _EmployerChange,
     "welfare_check": _Welfare,
@@ -93,7 +93,7 @@ def employment_event(state: JourneyState, cmd: RecordEmploymentEvent, now: datet
     if current != "available":
         raise InvalidTransition(f"employment is {current}", state=current)
     try:
-        data: Any = _EMPLOYMENT_MODELS[cmd.kind].model_validate(cmd.data)
+        data: Any = EMPLOYMENT_MODELS[cmd.kind].model_validate(cmd.data)
     except ValidationError as exc:
         fields = error_fields("data", exc)
         raise EvidenceInvalid(f"{cmd.kind} data is invalid", fields=fields) from None

@@ -24,7 +24,7 @@ from store.read_model import erase_documents
 from store.tables import cases
 from store.timefmt import format_time
 
-_COLUMN_FILTERS = ("status", "case_type", "province_code", "journey_id")
+_COLUMN_FILTERS = ("status", "case_type", "province_code", "journey_id", "escalated")
 CLOSED = "closed"
 
 
@@ -36,6 +36,8 @@ class CaseFilters(BaseModel):
     province_code: str | None = None
     journey_id: str | None = None
     overdue: bool | None = None
+    # Escalated (to a supervisor or the rapid response team): the console's queue shows them.
+    escalated: bool | None = None
     province_codes: list[str] | None = None
 
 

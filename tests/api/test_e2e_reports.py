@@ -4,6 +4,7 @@ The demo drives journeys through the running stack to their arrival and files co
 from the events reads every journey's and every case's own stream over the API (the auditor's view),
 not the read model the reports count."""
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -13,6 +14,7 @@ from cli.demo import run_demo
 from store.read_model import journey_ids_since
 from tests.api.stack import Stack, new_nik, stack_per_database
 from tests.api.test_e2e_journey import all_events, start
+from tests.console.pages import Person
 from tests.polling import eventually
 
 
@@ -77,3 +79,28 @@ async def test_the_reports_on_demo_data_match_a_count_made_from_the_events(stack
     # The read model follows the events within moments: the two counts agree once it has.
     await eventually(placements_agree, what="placements as the events count them")
     await eventually(cases_agree, what="cases as the events count them")
+
+    # The console's dashboard shows the same figures: a table beside each chart, the chart an SVG.
+    by_scheme: Counter = Counter()
+    for (scheme, _, _), count in (await placements_from_events(stack)).items():
+        by_scheme[scheme] += count
+    async with Person(str(stack.api.base_url)) as auditor:
+        await auditor.sign_in("auditor-1")
+        page = await auditor.get("/console/dashboard")
+        assert page.status_code == 200
+        panel = page.text.split('id="chart-placements-scheme"', 1)[1].split("</section>", 1)[0]
+        shown = dict(
+            re.findall(r'<tr><td data-label="Skema">([A-Z0-9]+)</td><td data-label="Jumlah">(\d+)</td>', panel)
+        )
+        assert {k: int(v) for k, v in shown.items()} == dict(by_scheme)
+        chart = await auditor.get("/console/dashboard/placements/scheme.svg")
+        assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+        assert "<svg" in chart.text and "<script" not in chart.text
+        for scheme, count in by_scheme.items():
+            assert f">{scheme}<" in chart.text or scheme in chart.text and str(count) in chart.text
+        csv = await auditor.get("/console/dashboard/cases/case_type.csv")
+        assert csv.status_code == 200 and csv.text.splitlines()[0] == "case_type,count"
+        officer = Person(str(stack.api.base_url))
+        async with officer:
+            await officer.sign_in("officer-33")
+            assert (await officer.get("/console/dashboard")).status_code == 403

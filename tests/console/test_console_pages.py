@@ -2,6 +2,7 @@
 a worklist that holds the signed-in person's region only."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -69,10 +70,10 @@ async def test_the_worklist_holds_the_region_of_the_person_signed_in(console):
     await _sign_in(client, "officer-33")
     page = await client.get("/console/worklist")
     assert page.status_code == 200
-    assert "j_" + "0" * 25 + "1" in page.text and "family_consent" in page.text
+    assert "j_" + "0" * 25 + "1" in page.text and "Izin keluarga" in page.text  # family_consent waits
     assert "j_" + "0" * 25 + "2" not in page.text  # East Java's
     partial = await client.get("/console/worklist", headers={"HX-Request": "true"})
-    assert partial.status_code == 200 and "<html" not in partial.text and "family_consent" in partial.text
+    assert partial.status_code == 200 and "<html" not in partial.text and "Izin keluarga" in partial.text
     everyone = httpx.AsyncClient(transport=client._transport, base_url="http://console")
     async with everyone:
         await _sign_in(everyone, "auditor-1")
@@ -107,3 +108,39 @@ async def test_the_development_sign_in_is_off_in_production(api_settings):  # no
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
             assert (await client.get("/console/sign-in")).status_code == 404
             assert (await _sign_in(client, "officer-33")).status_code == 404
+
+
+async def test_the_pages_speak_indonesian_until_english_is_chosen(console):
+    client, _ = console
+    await _sign_in(client, "officer-33")
+    page = await client.get("/console/worklist")
+    assert 'lang="id"' in page.text and "Daftar kerja" in page.text and "Izin keluarga" in page.text
+    chosen = await client.post("/console/language", data={"language": "en", "next": "/console/worklist"})
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/console/worklist"
+    page = await client.get("/console/worklist")
+    assert 'lang="en"' in page.text and "Worklist" in page.text and "Family consent" in page.text
+    # Somewhere else than the console is not where the choice sends anyone.
+    away = await client.post("/console/language", data={"language": "id", "next": "https://elsewhere.example/"})
+    assert away.headers["location"] == "/console"
+
+
+def test_the_indonesian_catalog_translates_every_text_of_the_console():
+    """Every text marked in the console's code and templates (what `make messages` extracts) has its
+    Indonesian translation: a page can never show English to an officer who did not ask for it."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    from babel.messages.pofile import read_po
+
+    from api.console.i18n import LOCALE_DIR
+
+    root = Path(__file__).resolve().parents[2]
+    with (root / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    extracted = {
+        msg[2] if isinstance(msg[2], str) else msg[2][0]
+        for msg in extract_from_dir(root, method_map, options_map, keywords={"_": None, "N_": None, "ngettext": (1, 2)})
+    }
+    with (LOCALE_DIR / "id" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="id")
+    untranslated = sorted(m for m in extracted if not (catalog.get(m) and catalog.get(m).string))
+    assert len(extracted) > 200 and not untranslated, untranslated
