@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     # The console's sign-in lapses after this long without a request.
     console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The worklist shows a document this many days before its last valid day (and after it).
+    console_lapsing_days: int = Field(default=30, ge=0, le=3650)
+    # The console's sign-in in production: OpenID Connect, authorization code with PKCE (S256). The
+    # issuer's discovery document gives the endpoints and keys; the role and the region are claims
+    # of the ID token, named here (roles: officer, supervisor, auditor, admin; regions: a province
+    # code or `*`). Unset issuer: no OpenID Connect sign-in.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None  # none: a public client (PKCE alone)
+    oidc_redirect_url: str | None = None  # e.g. https://pmi.example.go.id/console/oidc/callback
+    oidc_scopes: str = "openid profile"
+    oidc_role_claim: str = "pmi_role"
+    oidc_region_claim: str = "pmi_region"
+    oidc_name_claim: str = "name"
     webhook_secrets: str = DEV_WEBHOOK_SECRETS
     webhook_tolerance_seconds: int = 300
     pii_key: str = DEV_PII_KEY

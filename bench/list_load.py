@@ -59,7 +59,8 @@ from store.db import create_engine
 from store.migrate import upgrade_async
 from store.read_model import JourneyReadModel, flag_rows, journey_row, step_rows
 from store.reference import ReferenceData
-from store.tables import journey_available_steps, journey_flags, journeys
+from store.tables import journey_available_steps, journey_flags, journeys, work_items
+from store.worklist import journey_items
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -259,20 +260,22 @@ async def fill(url: str, n: int, seed: int) -> dict[str, Any]:
     try:
         await ReferenceData(engine).seed()
         states, members = population(n, seed)
-        rows, steps, flags = [], [], []
+        rows, steps, flags, items = [], [], [], []
         for m in members:
             p = member_projection(states, m)
             rows.append(journey_row(p))
             steps += step_rows(p)
             flags += flag_rows(p)
+            items += journey_items(p)
+        tables = ((journeys, rows), (journey_available_steps, steps), (journey_flags, flags), (work_items, items))
         async with engine.begin() as conn:
-            for table, batch in ((journeys, rows), (journey_available_steps, steps), (journey_flags, flags)):
+            for table, batch in tables:
                 for i in range(0, len(batch), 1000):
                     await conn.execute(table.insert(), batch[i : i + 1000])
         if engine.dialect.name == "postgresql":
             # What autovacuum does soon after a bulk load: without statistics the planner guesses.
             async with engine.connect() as conn:
-                await conn.execute(text("ANALYZE journeys, journey_available_steps, journey_flags"))
+                await conn.execute(text("ANALYZE journeys, journey_available_steps, journey_flags, work_items"))
                 await conn.commit()
     finally:
         await engine.dispose()
@@ -285,6 +288,7 @@ async def fill(url: str, n: int, seed: int) -> dict[str, Any]:
         "by_phase": dict(Counter(r["phase"] for r in rows)),
         "available_step_rows": len(steps),
         "flag_rows": dict(Counter(f["flag"] for f in flags)),
+        "work_item_rows": dict(Counter(i["kind"] for i in items)),
     }
 
 

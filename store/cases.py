@@ -23,6 +23,7 @@ from store.pagination import keyset_page, page_reader
 from store.read_model import erase_documents
 from store.tables import cases
 from store.timefmt import format_time
+from store.worklist import case_items, replace_items
 
 _COLUMN_FILTERS = ("status", "case_type", "province_code", "journey_id", "escalated")
 CLOSED = "closed"
@@ -103,13 +104,13 @@ class CaseReadModel:
         }
         async with within(self._engine, conn) as conn:
             insert = upsert_insert(conn)(cases).values(**values)
-            await conn.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[cases.c.case_id],
-                    set_={k: insert.excluded[k] for k in values if k != "case_id"},
-                    where=cases.c.version <= insert.excluded.version,
-                )
-            )
+            stmt = insert.on_conflict_do_update(
+                index_elements=[cases.c.case_id],
+                set_={k: insert.excluded[k] for k in values if k != "case_id"},
+                where=cases.c.version <= insert.excluded.version,
+            ).returning(cases.c.case_id)
+            if (await conn.execute(stmt)).first() is not None:  # not an older version, arriving late
+                await replace_items(conn, projection.case_id, case_items(projection))
 
     async def get(self, case_id: str, now: datetime | None = None) -> dict | None:
         """The case document last stored, with `overdue` as of `now` (default: the current UTC time), or None."""

@@ -14,6 +14,7 @@ from store.db import concurrent_reads, upsert_insert, within, write_tx
 from store.pagination import keyset_page, page_reader
 from store.tables import journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
+from store.worklist import journey_items, replace_items
 
 _COLUMN_FILTERS = ("status", "phase", "scheme", "province_code", "destination_country", "p3mi_id")
 
@@ -114,6 +115,7 @@ class JourneyReadModel:
                 await conn.execute(journey_available_steps.insert(), step_rows(projection))
             if projection.flags:
                 await conn.execute(journey_flags.insert(), flag_rows(projection))
+            await replace_items(conn, jid, journey_items(projection))
 
     async def mark_erased(self, journey_id: str) -> None:
         """Rewrite the stored document with its personal values erased (`domain.pii.erased_document`)."""

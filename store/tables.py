@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -124,6 +125,30 @@ cases = Table(
     Index("ix_cases_journey", "journey_id"),
     Index("ix_cases_province_status", "province_code", "status"),
     Index("ix_cases_first_response_due", "first_response_due_at"),
+)
+
+# The console's worklist (issue 10, migration 0010): one row per thing in a journey or a case that
+# waits for a person, written with the journey's or the case's read-model row. `sort_at` is when it
+# falls due (`due_at`), or the far future when it has no date: the worklist is read in that order
+# from the (province, sort_at) index. No personal data: ids, step and task names, times.
+work_items = Table(
+    "work_items",
+    metadata,
+    Column("subject_id", String(64), nullable=False),  # the journey or the case it belongs to
+    Column("item", String(96), nullable=False),  # `step:passport`, `follow_up:2`, `case`, ...
+    Column("journey_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # step | document | arrival | follow_up | task | case
+    Column("what", String(64), nullable=False),  # the step, task, follow-up number or case type
+    Column("due_at", Time),
+    Column("sort_at", Time, nullable=False),
+    Column("priority", SmallInteger, nullable=False),  # a tie at the same time: cases first
+    Column("province_code", String(8), nullable=False),
+    Column("phase", String(16)),
+    Column("scheme", String(16)),
+    Column("p3mi_id", String(32)),
+    PrimaryKeyConstraint("subject_id", "item", name="pk_work_items"),
+    Index("ix_work_items_province_sort", "province_code", "sort_at"),
+    Index("ix_work_items_sort", "sort_at"),
 )
 
 # One active journey per NIK, enforced by the primary key on the keyed hash (never the NIK itself).

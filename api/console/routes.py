@@ -2,21 +2,27 @@
 are their own modules. Every page reads through the API's services with the signed-in person as the
 caller, so the console shows and does only what the API would allow them."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.admission import list_admission
 from api.auth import Caller
-from api.console import audit, cases, dashboard, i18n, journeys
+from api.console import audit, cases, dashboard, i18n, journeys, oidc
 from api.console import session as sessions
 from api.console.forms import N_
 from api.console.web import CheckedForm, SignedIn, page, redirect
 from api.deps import ServicesDep
+from api.services import access
 from api.services import journeys as journey_service
 from domain.contracts import SUPERVISOR_ROLES
-from store.read_model import JourneyFilters
+from domain.steps import STEPS
+from store.timefmt import format_time
+from store.worklist import KINDS, WorklistFilters
 
 HERE = Path(__file__).resolve().parent
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -30,8 +36,6 @@ PEOPLE = (
     ("auditor-1", "Hendra Gunawan", "auditor", "*", N_("Ministry auditor")),
     ("admin-1", "Rina Wulandari", "admin", "*", N_("Administrator")),
 )
-# Steps a government system or the engine completes: an officer does not wait on them.
-NOT_THE_OFFICERS = frozenset({"registration", "employment"})
 
 
 def _signed_in(request: Request) -> sessions.ConsoleSession | None:
@@ -49,9 +53,12 @@ async def home(request: Request) -> Response:
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request) -> Response:
-    if not _dev_sign_in_allowed(request):
+    """OpenID Connect where it is configured; the seeded people too, outside production."""
+    people = PEOPLE if _dev_sign_in_allowed(request) else None
+    with_oidc = oidc.enabled(request.app.state.settings)
+    if not people and not with_oidc:
         return page(request, "not_found.html", {}, status_code=404)
-    return page(request, "sign_in.html", {"people": PEOPLE})
+    return page(request, "sign_in.html", {"people": people, "oidc": with_oidc})
 
 
 @router.post("/sign-in")
@@ -60,7 +67,8 @@ async def sign_in(request: Request, person: Annotated[str, Form(max_length=64)])
         return page(request, "not_found.html", {}, status_code=404)
     found = next((p for p in PEOPLE if p[0] == person), None)
     if found is None:
-        return page(request, "sign_in.html", {"people": PEOPLE, "error": True}, status_code=422)
+        context = {"people": PEOPLE, "error": True, "oidc": oidc.enabled(request.app.state.settings)}
+        return page(request, "sign_in.html", context, status_code=422)
     sub, name, role, region, _ = found
     return redirect("/console/worklist", sessions.new(Caller(sub, role, region), name), request)
 
@@ -87,28 +95,62 @@ async def choose_language(
     return response
 
 
-async def _worklist(services: Any, caller: Caller, filters: dict[str, str | None]) -> dict[str, Any]:
-    """The journeys of the caller's region with a step available to an officer, each with what waits."""
-    flt = JourneyFilters(
-        **{k: v for k, v in filters.items() if v}, status="active", province_codes=caller.province_codes
-    )
-    documents, next_cursor = await services.read_model.list(flt, 50, None)
-    rows = []
-    for doc in documents:
-        waiting = [s["step"] for s in doc.get("steps", []) if s.get("state") == "available"]
-        waiting = [s for s in waiting if s not in NOT_THE_OFFICERS]
-        if waiting or doc.get("flags"):
-            rows.append({"journey": doc, "waiting": waiting, "flags": doc.get("flags", [])})
-    # Flagged journeys first (a lapsed document, an overdue report), then the oldest.
-    rows.sort(key=lambda r: (not r["flags"], r["journey"].get("started_at") or ""))
-    return {"rows": rows, "more": next_cursor is not None, "filters": filters}
+PAGE_SIZE = 50
+KIND_LABELS = {
+    "case": N_("Case awaiting its first response"),
+    "arrival": N_("Arrival report overdue"),
+    "document": N_("Document lapsed or lapsing"),
+    "follow_up": N_("Follow-up due"),
+    "task": N_("Task"),
+    "step": N_("Step to do"),
+}
+Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")]
+
+
+async def _worklist(services: Any, caller: Caller, filters: dict[str, str | None], page_no: int) -> dict[str, Any]:
+    """What waits for a person in the caller's region (`store.worklist`), in order of when it falls
+    due, a page of it with the counts of each kind; each row with its journey's masked worker."""
+    flt = WorklistFilters(province_codes=caller.province_codes, **{k: v or None for k, v in filters.items()})
+    now, lapsing = datetime.now(UTC), services.settings.console_lapsing_days
+    async with list_admission(services.read_model).turn():
+        rows = await services.worklist.page(flt, now, lapsing, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
+        counts = await services.worklist.counts(flt, now, lapsing)
+        journey_ids = sorted({r["journey_id"] for r in rows[:PAGE_SIZE]})
+        documents = await services.read_model.get_many(journey_ids) if journey_ids else {}
+    await access.record(services, caller, list(documents), "console_worklist", access.JOURNEY_FIELDS)
+    now_text = format_time(now)
+    for row in rows:
+        row["worker"] = (documents.get(row["journey_id"]) or {}).get("worker", {})
+        row["overdue"] = bool(row["due_at"]) and row["due_at"] < now_text
+    return {
+        "rows": rows[:PAGE_SIZE],
+        "more": len(rows) > PAGE_SIZE,
+        "page_no": page_no,
+        "counts": counts,
+        "filters": filters,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "kinds": KINDS,
+        "kind_labels": KIND_LABELS,
+        "steps": [s.step for s in STEPS if not s.system_only],
+    }
 
 
 @router.get("/worklist")
 async def worklist(
-    request: Request, services: ServicesDep, who: SignedIn, phase: str | None = None, scheme: str | None = None
+    request: Request,
+    services: ServicesDep,
+    who: SignedIn,
+    kind: Annotated[str | None, Query(pattern=r"^(|case|arrival|document|follow_up|task|step)$")] = None,
+    phase: Annotated[str | None, Query(pattern=r"^(|pre_departure|placement|reintegration)$")] = None,
+    step: Filter = None,
+    scheme: Annotated[str | None, Query(pattern=r"^(|G2G|P3MI|INDEPENDENT)$")] = None,
+    p3mi_id: Filter = None,
+    province_code: Annotated[str | None, Query(pattern=r"^([0-9]{2})?$")] = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> Response:
-    context = await _worklist(services, who.caller, {"phase": phase, "scheme": scheme})
+    filters = {"kind": kind, "phase": phase, "step": step, "scheme": scheme, "p3mi_id": p3mi_id}
+    filters["province_code"] = province_code
+    context = await _worklist(services, who.caller, filters, page_no)
     template = "_worklist_rows.html" if request.headers.get("HX-Request") else "worklist.html"
     return page(request, template, context, signed_in=who)
 
@@ -129,3 +171,4 @@ router.include_router(journeys.router)
 router.include_router(cases.router)
 router.include_router(audit.router)
 router.include_router(dashboard.router)
+router.include_router(oidc.router)

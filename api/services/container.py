@@ -20,6 +20,7 @@ from store.pii import PiiVault
 from store.read_model import JourneyReadModel
 from store.reference import ReferenceData
 from store.reports import Reports
+from store.worklist import Worklist
 from workflows.client import codec_for
 
 
@@ -45,6 +46,7 @@ class Services:
     access_log: Any = None
     journey_keys: Any = None
     reports: Any = None
+    worklist: Any = None
 
     def close(self) -> None:
         """Stops what the services started besides the engine and the Temporal client."""
@@ -75,6 +77,7 @@ def build_services(
         access_log=AccessLog(engine),
         journey_keys=keys,
         reports=Reports(engine),
+        worklist=Worklist(engine),
         keyring=KeyringFile(settings.audit_keyring_path, create=settings.env != "production"),
         replays=ReplayPool(
             codec_for(settings),

@@ -144,3 +144,34 @@ def test_the_indonesian_catalog_translates_every_text_of_the_console():
         catalog = read_po(f, locale="id")
     untranslated = sorted(m for m in extracted if not (catalog.get(m) and catalog.get(m).string))
     assert len(extracted) > 200 and not untranslated, untranslated
+
+
+async def test_the_worklist_pages_counts_and_filters_what_waits(console):
+    from datetime import timedelta
+
+    from store.cases import CaseReadModel
+    from tests.store.test_cases import projection as case_projection
+
+    client, app = console
+    model = JourneyReadModel(app.state.services.engine)
+    for n in range(3, 63):  # sixty more in Central Java, each with family consent waiting
+        await model.upsert(_journey(n, "33"))
+    due = datetime.now(UTC) - timedelta(hours=1)
+    case = case_projection("c_01", journey_id=_journey(3, "33").journey_id, first_response_due_at=due)
+    await CaseReadModel(app.state.services.engine).upsert(case)
+    await _sign_in(client, "officer-33")
+    first = await client.get("/console/worklist")
+    assert first.status_code == 200
+    assert "<strong>62</strong> menunggu" in first.text and "<strong>1</strong> terlambat" in first.text
+    rows = first.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr>")
+    assert rows == 50 and "Halaman berikutnya" in first.text
+    # The case is overdue: it comes first.
+    assert first.text.index("/console/cases/c_01") < first.text.index("/console/journeys/j_")
+    second = await client.get("/console/worklist?page=2")
+    assert second.text.split("<tbody>", 1)[1].count("<tr>") == 12 and "Halaman sebelumnya" in second.text
+    only_cases = await client.get("/console/worklist?kind=case")
+    assert only_cases.text.split("<tbody>", 1)[1].count("<tr>") == 1
+    by_step = await client.get("/console/worklist?step=passport")
+    assert "Tidak ada yang menunggu." in by_step.text
+    bad = await client.get("/console/worklist?kind=everything")
+    assert bad.status_code == 422 and "<html" in bad.text  # a page, not JSON

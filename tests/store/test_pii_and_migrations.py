@@ -68,7 +68,7 @@ async def test_upgrading_a_migrated_database_again_changes_nothing(engine):
     await upgrade_async(url)
     await upgrade_async(url)
     async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all() == ["0009"]
+        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all() == ["0010"]
 
 
 def test_upgrade_creates_the_sqlite_directory_and_is_idempotent(tmp_path):
