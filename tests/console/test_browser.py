@@ -307,3 +307,35 @@ async def test_the_dashboard_draws_each_report_as_a_chart_beside_its_table(stack
         assert drawn, f"chart {await chart.get_attribute('src')} was not drawn"
     assert await page.locator("section.chart table").count() == 9
     await page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
+
+
+# Every control a person can reach has a label (its own <label>, or an aria-label), and no page is
+# wider than a phone's screen.
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+    .filter(e => !(e.tagName === 'BUTTON' && e.textContent.trim()))
+    .map(e => e.outerHTML.slice(0, 120))"""
+
+
+async def test_every_page_labels_its_controls_and_fits_a_phone(stack: Stack, browser):  # noqa: F811
+    jid = await started(stack)
+    body = {"case_type": "illness", "description": "Demam tinggi", "reported_via": "hotline"}
+    r = await stack.api.post(f"/v1/journeys/{jid}/cases", json=body, headers=stack.auth())
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    pages = {
+        "supervisor-33": ["/console/worklist", f"/console/journeys/{jid}", f"/console/cases/{case_id}",
+                          "/console/cases", "/console/start", "/console/dashboard"],
+        "auditor-1": [f"/console/journeys/{jid}/audit?seq=1", "/console/access-log"],
+    }  # fmt: skip
+    for person, paths in pages.items():
+        desk = await signed_in(browser, stack, person)
+        phone = await browser.new_page(viewport={"width": 390, "height": 844})
+        await phone.context.add_cookies(await desk.context.cookies())
+        for path in paths:
+            answer = await desk.goto(f"{base(stack)}{path}")
+            assert answer.status == 200, path
+            assert await desk.evaluate(UNLABELLED) == [], path
+            await phone.goto(f"{base(stack)}{path}")
+            width = await phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide on a phone"
