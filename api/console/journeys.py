@@ -25,7 +25,7 @@ from api.schemas.journeys import (
 )
 from api.services import cases, journey_actions, journeys
 from api.services.journey_access import find_in_store
-from domain.contracts import ACTOR_ROLES, SUPERVISOR_ROLES
+from domain.contracts import ACTOR_ROLES, PEOPLE_ROLES, SUPERVISOR_ROLES
 from domain.employment import EMPLOYMENT_MODELS
 from domain.evidence import evidence_model
 from domain.regions import province_timezone
@@ -240,9 +240,6 @@ async def act_on_journey(
         key = f.key_of(form.get("action"), form.get("step") or form.get("kind") or form.get("number"))
         return await journey_page(request, services, who, journey_id, refused=(key, form, err))
     return redirect(target, who, request)
-
-
-PEOPLE_ROLES = frozenset({"officer", "supervisor", "admin", "auditor"})
 
 
 async def _moved_on_without_a_person(

@@ -185,7 +185,14 @@ class HolidayIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"date": "2026-03-20", "name": "Hari Raya Idul Fitri 1447 H"}]},
+        json_schema_extra={
+            "examples": [
+                {"date": "2026-03-20", "name": "Hari Raya Idul Fitri 1447 H"},
+                # Not seeded: the example of a holiday's removal (`DELETE /v1/holidays/2026-12-24`)
+                # removes the one this example adds, so a client trying the examples in order sees both.
+                {"date": "2026-12-24", "name": "Cuti bersama Hari Raya Natal"},
+            ]
+        },
     )
 
     date: CalendarDate

@@ -121,7 +121,11 @@ async def test_a_suspended_licence_reaches_the_p3mis_journeys_and_its_reinstatem
     )
     journey = await act(handle, "placement_agreement", agreement)
     assert "p3mi_licence_not_active" not in journey["flags"]
-    types = [e["type"] for e in await wf_stack.events.read_all(handle.id)]
+    # The events reach the store a moment after the workflow has them: once all of them have.
+    stored = await eventually(
+        lambda: wf_stack.events.read_all(handle.id), lambda events: len(events) >= journey["version"], what="events"
+    )
+    types = [e["type"] for e in stored]
     assert types.count("P3miLicenceChanged") == 2
     await wf_stack.client.get_workflow_handle(broadcast_id("p3mi_licence", "P3MI-0901")).terminate("test over")
 
