@@ -91,16 +91,21 @@ def test_sigterm_stops_every_child_and_the_supervisor_exits_zero(tmp_path):
             proc.kill()
 
 
-def test_a_child_that_ignores_sigterm_is_killed_after_the_timeout():
+def test_a_child_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path):
+    ready = tmp_path / "ready"
     stubborn = [
         sys.executable,
         "-c",
-        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\n"
-        "while True: time.sleep(0.1)",
+        "import pathlib, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "pathlib.Path(sys.argv[1]).touch()\nwhile True: time.sleep(0.1)",
+        str(ready),
     ]
     sup = Supervisor(stop_timeout=0.3, log=lambda _: None)
     child = sup.start(ChildSpec("stubborn", stubborn))
-    time.sleep(0.3)  # let it install its handler
+    deadline = time.monotonic() + 30
+    while not ready.exists():  # its handler is installed (a busy machine starts Python slowly)
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.02)
     started = time.monotonic()
     sup.stop_all()
     assert not child.running()
