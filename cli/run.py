@@ -81,6 +81,7 @@ def banner(settings: Settings) -> str:
             "",
             "  PMI journey engine is running",
             f"    API                 {api}   (health: {api}/healthz)",
+            f"    Console             {api}/console   (sign in as Siti Aminah, officer of Central Java)",
             f"    OpenAPI docs        {api}/docs",
             f"    Temporal Web UI     http://127.0.0.1:{settings.temporal_ui_port}",
             f"    Temporal frontend   {settings.temporal_address}  (namespace {settings.temporal_namespace})",

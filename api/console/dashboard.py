@@ -60,7 +60,7 @@ def _words(items: list[dict[str, Any]], group: str) -> dict[str, str]:
     if group in ("month", "province_code", "destination_country", "scheme"):
         return {}
     source = DEADLINES if group == "deadline" else {}
-    return {str(i[group]): i18n.gettext(source.get(str(i[group])) or label(i[group])) for i in items}
+    return {str(i[group]): i18n.gettext(source.get(str(i[group])) or label(i[group])) for i in items if i[group]}
 
 
 async def _report(services: Any, who: Any, kind: str, group: str, since: Any, until: Any, province: Any) -> dict:

@@ -63,7 +63,8 @@ def current() -> str:
 
 
 def gettext(message: str) -> str:
-    return catalog(_current.get()).gettext(message)
+    # The empty message is gettext's key of the catalog's header: an empty label stays empty.
+    return catalog(_current.get()).gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -175,3 +175,10 @@ async def test_the_worklist_pages_counts_and_filters_what_waits(console):
     assert "Tidak ada yang menunggu." in by_step.text
     bad = await client.get("/console/worklist?kind=everything")
     assert bad.status_code == 422 and "<html" in bad.text  # a page, not JSON
+
+
+def test_an_empty_label_is_never_the_catalogs_header():
+    from api.console import i18n
+
+    with i18n.speaking("id"):
+        assert i18n.gettext("") == "" and i18n.gettext("Worklist") == "Daftar kerja"
