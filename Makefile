@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 JOURNEYS ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run migrate seed test lint format demo messages clean distclean
+.PHONY: help venv run migrate seed test lint format demo messages bench bench-quick clean distclean
 
 help:
 	@echo "make run        install if needed, migrate, seed, run Temporal + simulator + worker + API"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint       ruff check and format check"
 	@echo "make demo       start and progress JOURNEYS=$(JOURNEYS) journeys against a running engine"
 	@echo "make messages   extract the console's text and merge it into the Indonesian catalog"
+	@echo "make bench      the engine against bare Temporal, side by side (bench-quick: about a minute)"
 	@echo "make clean      remove caches, build files and local data (.data); distclean also .venv"
 
 $(BIN)/python:
@@ -61,6 +62,13 @@ format: venv
 
 demo: venv
 	$(BIN)/pmi demo --journeys $(JOURNEYS)
+
+# The engine against bare Temporal, side by side, in one run (bench/side_by_side.py; bench/README.md).
+bench: venv
+	$(BIN)/python bench/side_by_side.py --json bench/results/side_by_side.json
+
+bench-quick: venv
+	$(BIN)/python bench/side_by_side.py --quick
 
 # The console's text: extract what the code and templates mark, and merge it into the Indonesian
 # catalog (new texts come in untranslated: `make test` fails until they are translated).

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # issuer's discovery document gives the endpoints and keys; the role and the region are claims
     # of the ID token, named here (roles: officer, supervisor, auditor, admin; regions: a province
     # code or `*`). Unset issuer: no OpenID Connect sign-in.
+    # Prometheus: the worker's metrics and the Temporal SDK's own, each on a port of its own (unset:
+    # not served); the API serves its own at /metrics.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None  # none: a public client (PKCE alone)

@@ -4,8 +4,10 @@ import asyncio
 import signal
 
 import httpx
+import prometheus_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.audit_sweep import ArchiveActivities
@@ -95,6 +97,15 @@ def simulator_client(settings: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=settings.simulator_base_url, timeout=timeout)
 
 
+def temporal_runtime(settings: Settings) -> Runtime | None:
+    """A Temporal runtime exporting the SDK's own metrics (workflow and activity task latencies,
+    slots, sticky cache) for Prometheus on `PMI_TEMPORAL_METRICS_PORT`; None: the default runtime."""
+    if settings.temporal_metrics_port is None:
+        return None
+    address = f"{settings.metrics_host}:{settings.temporal_metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 async def main() -> None:
     from logs import configure_logging
     from store.db import create_engine
@@ -104,7 +115,10 @@ async def main() -> None:
     settings = get_settings()
     configure_logging(settings, "worker")
     engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
-    client = await connect(settings)
+    if settings.worker_metrics_port is not None:
+        # The journeys' counts (`metrics.py`) and the process's own, for Prometheus to scrape.
+        prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.metrics_host)
+    client = await connect(settings, runtime=temporal_runtime(settings))
     await ensure_audit_sweep_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.checkpoints import CheckpointActivities
 from domain.contracts import ActivityName, AppendEvents, AppendResult, NewEvent
+from metrics import count_events
 from store.cases import CaseReadModel
 from store.event_store import EventConflict, EventStore
 from store.journey_keys import JourneyKeys
@@ -82,6 +83,7 @@ class EventStoreActivities:
             result = await self._store.append(input.stream_id, events, then=project)
         except EventConflict as exc:
             raise ApplicationError(str(exc), type="EVENT_CONFLICT", non_retryable=True) from exc
+        count_events(input.events)
         if self._checkpoints is not None and ends_stream(input):
             await self._sign(input.stream_id)
         return result

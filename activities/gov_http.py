@@ -15,6 +15,7 @@ import httpx
 from temporalio.exceptions import ApplicationError
 
 from activities.retry import GOV_REJECTED, GOV_UNAVAILABLE
+from metrics import ACTIVITY_FAILURES
 
 # Client errors that say "not now" rather than "no".
 RETRYABLE_4XX = frozenset({408, 425, 429})
@@ -29,7 +30,14 @@ class GovHttp:
         self._system = system
 
     async def post(self, path: str, idempotency_key: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """One call; raises `ApplicationError` as described in the module docstring."""
+        """One call; raises `ApplicationError` as described in the module docstring (and counts it)."""
+        try:
+            return await self._post(path, idempotency_key, payload)
+        except ApplicationError:
+            ACTIVITY_FAILURES.labels(system=self._system).inc()
+            raise
+
+    async def _post(self, path: str, idempotency_key: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await self._client.post(path, json=payload, headers={"Idempotency-Key": idempotency_key})
         except httpx.TimeoutException as exc:

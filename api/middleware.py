@@ -16,11 +16,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import strict_json
 from api.errors import invalid
+from domain.steps import INTEGRATION_TYPES
+from metrics import HTTP_LATENCY, HTTP_REQUESTS, WEBHOOK_EVENTS
 
 MAX_BODY_BYTES = 1024 * 1024
 INTEGRATIONS = "/v1/integrations/"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = structlog.get_logger("api.access")
+
+
+WEBHOOK_ROUTE = "/v1/integrations/{source}/events"
+INTEGRATION_SOURCES = frozenset(source for sources, _ in INTEGRATION_TYPES.values() for source in sources)
+WEBHOOK_RESULTS = {202: "accepted", 200: "duplicate", 401: "bad_signature", 404: "unknown_journey", 422: "invalid"}
+
+
+def observe(scope: Scope, status: int, seconds: float) -> None:
+    """The request in the metrics, by its route's template (never the path: it holds ids)."""
+    route = getattr(scope.get("route"), "path", None) or "unmatched"
+    method = str(scope.get("method") or "")
+    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+    HTTP_LATENCY.labels(method=method, route=route).observe(seconds)
+    if route == WEBHOOK_ROUTE:
+        source = str((scope.get("path_params") or {}).get("source") or "")
+        known = source if source in INTEGRATION_SOURCES else "other"
+        WEBHOOK_EVENTS.labels(source=known, result=WEBHOOK_RESULTS.get(status, str(status))).inc()
 
 
 class RequestIdMiddleware:
@@ -52,6 +71,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            observe(scope, status, time.perf_counter() - started)
             access_log.info(
                 "request",
                 method=scope.get("method"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from config import Settings
 from store.data_keys import DataKeyringFile
@@ -42,8 +43,11 @@ def data_converter(settings: Settings) -> DataConverter:
     return converter_with(codec_for(settings))
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     codec_for(settings).keyring.load()  # no keyring (production): fail at start, not at the first payload
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(settings),
+        runtime=runtime,
     )

