@@ -134,6 +134,21 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
     return JourneyRef(journey_id, handle, province, scheme)
 
 
+async def find_journey_to_change(services: Services, caller: Caller, journey_id: str) -> JourneyRef:
+    """`find_journey` for a change: the region is checked on the read model's row (a province never
+    changes), so a change costs no `describe` of the workflow first. A journey not projected yet is
+    found as `find_journey` finds it; one whose workflow is gone is refused by the update itself
+    (`journey_actions._update`: the journey has ended)."""
+    if not JOURNEY_ID.match(journey_id):
+        raise not_found("Journey not found")
+    row = await services.read_model.get(journey_id)
+    if row is None:
+        return await find_journey(services, caller, journey_id)
+    caller.check_journey_region(province_of(row))
+    client = await services.temporal.client()
+    return JourneyRef(journey_id, client.get_workflow_handle(journey_id), province_of(row), _get(row, "scheme"))
+
+
 async def release_if_left_behind(services: Services, journey_id: str) -> bool:
     """Release the NIK claim of `journey_id` if it was left behind; True when it was. The claim is
     `store.identity`'s and the journey's workflow releases it when it closes for good (a closing effect,

@@ -11,7 +11,7 @@ from api.schemas.journeys import EmploymentEventIn, EndJourneyIn, FollowUpIn, St
 from api.services import access
 from api.services.container import Services
 from api.services.errors import invalid, not_found
-from api.services.journey_access import find_journey, journey_ended
+from api.services.journey_access import find_journey_to_change, journey_ended
 from api.services.reference import check_codes
 from domain.contracts import (
     EndJourney,
@@ -54,7 +54,7 @@ async def step_action(
 ) -> JourneyView:
     """Complete, reject, waive or reopen a step. Evidence is checked against the step's field rules here
     (422); its personal values go to the vault and only masked values reach the workflow."""
-    ref = await find_journey(services, caller, journey_id)
+    ref = await find_journey_to_change(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     if step not in STEP_IDS:
         raise not_found(f"Unknown step {step!r}" if len(step) <= 64 else "Unknown step")
@@ -90,7 +90,7 @@ async def end_journey(
 ) -> JourneyView:
     """`withdraw` (the worker withdrew, before departure), `cancel` (a supervisor's decision) or
     `close` (a supervisor's, as completed, once the reintegration programme is done)."""
-    ref = await find_journey(services, caller, journey_id)
+    ref = await find_journey_to_change(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = EndJourney(reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
     return await _update(services, caller, ref, kind, command, update_id)
@@ -100,7 +100,7 @@ async def record_employment_event(
     services: Services, caller: Caller, journey_id: str, body: EmploymentEventIn, update_id: str | None
 ) -> JourneyView:
     """Record a welfare check, remittance, contract extension or employer change during employment."""
-    ref = await find_journey(services, caller, journey_id)
+    ref = await find_journey_to_change(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = RecordEmploymentEvent(
         kind=body.kind, data=body.data, expected_version=body.expected_version, actor=caller.actor
@@ -112,7 +112,7 @@ async def waive_rule(
     services: Services, caller: Caller, journey_id: str, body: WaiverIn, update_id: str | None
 ) -> JourneyView:
     """A supervisor's waiver of a rule that blocks the journey (a destination closed after its start)."""
-    ref = await find_journey(services, caller, journey_id)
+    ref = await find_journey_to_change(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = WaiveRule(rule=body.rule, reason=body.reason, expected_version=body.expected_version, actor=caller.actor)
     return await _update(services, caller, ref, "waive_rule", command, update_id)
@@ -122,7 +122,7 @@ async def record_follow_up(
     services: Services, caller: Caller, journey_id: str, number: int, body: FollowUpIn, update_id: str | None
 ) -> JourneyView:
     """The officer's record of a reintegration follow-up that is due."""
-    ref = await find_journey(services, caller, journey_id)
+    ref = await find_journey_to_change(services, caller, journey_id)
     structlog.contextvars.bind_contextvars(journey_id=journey_id)
     command = RecordFollowUp(number=number, actor=caller.actor, **body.model_dump())
     return await _update(services, caller, ref, "record_follow_up", command, update_id)
