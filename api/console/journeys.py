@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from api.auth import Caller
 from api.console import forms as f
+from api.console.choices import suggestions
 from api.console.forms import form_token
 from api.console.graph import layout
 from api.console.web import CheckedForm, SignedIn, page, redirect, refusal
@@ -146,6 +147,7 @@ async def journey_page(
         "refusal": refusal,
         "reveal": who.caller.role in SUPERVISOR_ROLES,
         "revealed": revealed,
+        "suggestions": await suggestions(services),
     }
     return page(request, "journey.html", context, status_code=status_code, signed_in=who)
 
@@ -280,17 +282,17 @@ async def find(request: Request, services: ServicesDep, who: SignedIn, form: Che
 
 
 @router.get("/start")
-async def start_form(request: Request, who: SignedIn) -> Response:
-    return _start_page(request, who, f.copy(START_FIELDS), None)
+async def start_form(request: Request, services: ServicesDep, who: SignedIn) -> Response:
+    return await _start_page(request, services, who, f.copy(START_FIELDS), None)
 
 
-def _start_page(
-    request: Request, who: Any, fields: list[f.FormField], error: str | None, status_code: int = 200
+async def _start_page(
+    request: Request, services: Any, who: Any, fields: list[f.FormField], error: str | None, status_code: int = 200
 ) -> Response:
     for fld in fields:
         if fld.name == "worker.province_code" and not fld.value and who.caller.region != "*":
             fld.value = who.caller.region
-    context = {"fields": fields, "error": error, "token": form_token()}
+    context = {"fields": fields, "error": error, "token": form_token(), "suggestions": await suggestions(services)}
     return page(request, "start.html", context, status_code=status_code, signed_in=who)
 
 
@@ -304,5 +306,5 @@ async def start(request: Request, services: ServicesDep, who: SignedIn, form: Ch
     except Exception as exc:
         err = refusal(exc)
         f.kept(fields, form, err)
-        return _start_page(request, who, fields, f.explain(err), status_code=err.status)
+        return await _start_page(request, services, who, fields, f.explain(err), status_code=err.status)
     return redirect(f"/console/journeys/{started.journey_id}", who, request)

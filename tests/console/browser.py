@@ -77,6 +77,8 @@ async def fill(form: Any, name: str, value: Any, zone: Any = WIB) -> None:
         await field.fill(local_input(str(value), zone))
     else:
         await field.fill(str(value))
+        if await field.get_attribute("list"):
+            await field.press("Tab")  # on to the next field, as a person does: the suggestions close
 
 
 @dataclass

@@ -45,6 +45,9 @@ async def test_the_start_form_shows_the_apis_errors_next_to_their_fields_and_kee
     async with Person(str(stack.api.base_url)) as officer:
         await officer.sign_in("officer-33")
         page = await officer.get("/console/start")
+        # The codes the form asks for are suggested from the reference data (the API still checks them).
+        assert 'list="start-job_order_id-list"' in page.text and '<option value="JO-2026-0042">' in page.text
+        assert '<option value="P3MI-0007">' in page.text and '<option value="TW">' in page.text
         typed = start_form("12345", **{"worker.full_name": ""})
         r = await officer.client.post("/console/start", data={"csrf": csrf(page.text), **typed})
         assert r.status_code == 422
