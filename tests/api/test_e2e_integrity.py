@@ -2,10 +2,22 @@
 and an event for an ended journey is kept, not lost."""
 
 import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
 
 from store.pii import PiiVault
-from tests.api.stack import Stack, new_nik, step_is
+from tests.api.stack import Stack, new_nik, stack_per_database, step_is
 from tests.api.test_e2e_journey import TODAY, act, event, start, start_body
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def stack(request, dev_env, tmp_path_factory) -> AsyncIterator[Stack]:
+    """A stack of this file's own: one test stops the worker, and the session's stack has other files'
+    journeys in flight whose writes that would cut short (a start right after once waited out
+    SQLite's busy timeout: the lock outlived the worker's stop)."""
+    async with stack_per_database(request.param, dev_env.client, tmp_path_factory.mktemp("e2e-integrity")) as s:
+        yield s
 
 
 def vault(stack: Stack) -> PiiVault:
