@@ -16,8 +16,10 @@ One local Temporal dev server (the installed `temporal` binary, a SQLite file wi
 
 For each kind and each concurrency: calls/s, p50/p95/p99 ms and the ratio engine/bare. Then the
 projection lag: from an accepted completion to `GET /v1/journeys?step=...` no longer listing it
-(p50, p99). A table on stdout and the figures as JSON. `--quick` (`make bench-quick`) runs 48
-calls per point at concurrency 1 and 16, about a minute on 2 cores.
+(p50, p99), and a step action's latency around a journey's 10th event and its --events th (the same
+step rejected again and again, each rejection one event). A table on stdout and the figures as
+JSON. `--quick` (`make bench-quick`) runs 48 calls per point at concurrency 1 and 16, and the long
+history to 200 events: about a minute on 2 cores.
 """
 
 import argparse
@@ -148,6 +150,25 @@ class Engine:
         r = await self.api.post("/v1/integrations/clinic/events", content=raw, headers=headers)
         assert r.status_code in (200, 202), r.text
 
+    async def reject(self, jid: str) -> float:
+        """ms of one step action that adds one event: family consent rejected (again: a rejected step
+        stays actionable, so each rejection is one more `StepRejected`)."""
+        url = f"/v1/journeys/{jid}/steps/family_consent/reject"
+        began = time.perf_counter()
+        r = await self.api.post(url, json={"reason": "Tanda tangan tidak terbaca"}, headers=self.auth)
+        assert r.status_code == 200, r.text
+        return (time.perf_counter() - began) * 1000
+
+    async def history(self, events: int, sample: int = 20) -> dict[str, float]:
+        """Update latency (p50 of `sample` rejections) around a journey's 10th event and its `events`th."""
+        [jid] = [await self.start(0)]
+        await self.ready([jid])
+        early = [await self.reject(jid) for _ in range(sample)]
+        for _ in range(max(events - 2 * sample - 5, 0)):  # the start, registration and the early ones
+            await self.reject(jid)
+        late = [await self.reject(jid) for _ in range(sample)]
+        return {"at_10th": round(statistics.median(early), 1), f"at_{events}th": round(statistics.median(late), 1)}
+
     async def lag(self, jid: str) -> float:
         """ms from an accepted completion to the read model no longer listing the step as waiting."""
         await self.complete(jid, "family_consent")
@@ -251,6 +272,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
                     out["engine"].setdefault("events", {})[c] = await load(n, c, engine_event)
                     print(f"  concurrency {c}: done", flush=True)
+                out["update_latency_ms"] = await engine.history(args.events)
                 lags = [await engine.lag(jid) for jid in journeys[: min(len(journeys), args.lag_samples)]]
                 out["projection_lag_ms"] = {
                     "p50": round(statistics.median(lags), 1),
@@ -287,11 +309,16 @@ def report(out: dict[str, Any]) -> None:
                        eng["p50"], eng["p95"], eng["p99"], extra)))  # fmt: skip
     lag = out["projection_lag_ms"]
     print(f"\nprojection lag (accepted completion -> GET /v1/journeys): p50 {lag['p50']} ms, p99 {lag['p99']} ms")
+    (early, early_ms), (late, late_ms) = out["update_latency_ms"].items()
+    print(
+        f"step action, p50 of 20: {early_ms} ms {early.replace('_', ' ')} event, {late_ms} ms {late.replace('_', ' ')}"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     if args.quick:
         args.calls, args.concurrency, args.lag_samples = min(args.calls, 48), "1,16", min(args.lag_samples, 20)
+        args.events = min(args.events, 200)
     machine = (f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}; "
                f"Python {platform.python_version()}; temporalio {version('temporalio')}")  # fmt: skip
     store = "PostgreSQL (--database-url)" if args.database_url else "SQLite temp file"
@@ -320,6 +347,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--calls", type=int, default=200)
     p.add_argument("--concurrency", default="1,16,64")
     p.add_argument("--lag-samples", type=int, default=50)
+    p.add_argument("--events", type=int, default=1000, help="update latency at the 10th and at this event")
     p.add_argument("--database-url", default=None)
     p.add_argument("--json", default=None, help="where to write the figures as JSON")
     p.add_argument("--profile", default=None, help="a directory: record the API and the worker with py-spy there")
