@@ -11,7 +11,7 @@ is down.
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -135,18 +135,15 @@ async def find_journey(services: Services, caller: Caller, journey_id: str) -> J
 
 
 async def find_journey_to_change(services: Services, caller: Caller, journey_id: str) -> JourneyRef:
-    """`find_journey` for a change: the region is checked on the read model's row (a province never
-    changes), so a change costs no `describe` of the workflow first. A journey not projected yet is
-    found as `find_journey` finds it; one whose workflow is gone is refused by the update itself
-    (`journey_actions._update`: the journey has ended)."""
-    if not JOURNEY_ID.match(journey_id):
-        raise not_found("Journey not found")
-    row = await services.read_model.get(journey_id)
-    if row is None:
-        return await find_journey(services, caller, journey_id)
-    caller.check_journey_region(province_of(row))
+    """`find_journey` for a change: the region is checked on the read model's row (`find_in_store`: a
+    province never changes), so a change costs no `describe` of the workflow first. A journey not
+    projected yet is found as `find_journey` finds it; one whose workflow is gone is refused by the
+    update itself (`journey_actions._update`: the journey has ended)."""
+    ref = await find_in_store(services, caller, journey_id)
+    if ref.handle is not None:  # not projected yet: Temporal was asked, and answered with its handle
+        return ref
     client = await services.temporal.client()
-    return JourneyRef(journey_id, client.get_workflow_handle(journey_id), province_of(row), _get(row, "scheme"))
+    return replace(ref, handle=client.get_workflow_handle(journey_id))
 
 
 async def release_if_left_behind(services: Services, journey_id: str) -> bool:
