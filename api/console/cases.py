@@ -73,10 +73,7 @@ async def case_page(
 ) -> Response:
     case = await cases.get_case(services, who.caller, case_id)
     offered = case_forms(case, who.caller)
-    status_code, refusal = 200, None
-    if refused is not None:
-        status_code, refusal = refused[2].status, f.refusal_shown(offered, *refused)
-        notice = "conflict" if refused[2].code == "VERSION_CONFLICT" else notice
+    shown = f.refusal_shown(offered, refused, notice)
     context = {
         "case": case,
         "province": case.province_code,
@@ -84,14 +81,14 @@ async def case_page(
         "forms": offered,
         "target": f"/console/cases/{case_id}/act",
         "version": case.version,
-        "notice": notice,
-        "refusal": refusal,
+        "notice": shown.notice,
+        "refusal": shown.refusal,
     }
     if request.headers.get("HX-Request"):
         return page(request, "_countdown.html", context, signed_in=who)
     events = await cases.list_case_events(services, who.caller, case_id, 500, None)
     context["events"] = list(reversed(events["items"]))
-    return page(request, "case.html", context, status_code=status_code, signed_in=who)
+    return page(request, "case.html", context, status_code=shown.status, signed_in=who)
 
 
 @router.get("/cases/{case_id}")
@@ -106,12 +103,10 @@ async def act_on_case(
     request: Request, case_id: CaseId, services: ServicesDep, who: SignedIn, form: CheckedForm
 ) -> Response:
     action = str(form.get("action") or "")
-    token = str(form.get("token") or "")[:64] or f.form_token()
-    version = str(form.get("expected_version") or "")
+    token = f.submitted_token(form)
     try:
         fields = EXTRA.get(action, []) + [NOTE]
-        body = f.read_fields(fields, form, UTC) | {"action": action}
-        body["expected_version"] = int(version) if version.isdigit() and len(version) < 10 else None
+        body = f.read_fields(fields, form, UTC) | {"action": action, "expected_version": f.expected_version(form)}
         await cases.case_action(services, who.caller, case_id, CaseActionIn.model_validate(body), token)
     except Exception as exc:
         refused = (f.key_of(action, None), form, refusal(exc))

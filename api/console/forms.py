@@ -279,12 +279,39 @@ def explain(err: Any) -> str:
     }.get(err.code, N_("The action was refused."))
 
 
-def refusal_shown(offered: list[ActionForm], key: str, sent: dict[str, Any], err: Any) -> str | None:
-    """Mark the refused form of `offered` (by `key`) with what was typed and why. The refusal's words
-    when that form is not on the page any more (the step was done meanwhile): the page shows them."""
+@dataclass
+class Shown:
+    """How a page shows a refusal of one of its forms: its status, the refusal's words when the
+    refused form is not on the page any more (the step was done meanwhile), and its notice."""
+
+    status: int = 200
+    refusal: str | None = None
+    notice: str | None = None
+
+
+def refusal_shown(
+    offered: list[ActionForm], refused: tuple[str, dict[str, Any], Any] | None, notice: str | None
+) -> Shown:
+    """Mark the refused form of `offered` (`refused`: its key, what was sent, the API's error) with
+    what was typed and why; a `VERSION_CONFLICT` is the page's notice. No refusal: `notice` as it is."""
+    if refused is None:
+        return Shown(notice=notice)
+    key, sent, err = refused
+    notice = "conflict" if err.code == "VERSION_CONFLICT" else notice
     for form in offered:
         if form.key == key:
             kept(form.fields, sent, err)
             form.error = explain(err)
-            return None
-    return explain(err)
+            return Shown(err.status, None, notice)
+    return Shown(err.status, explain(err), notice)
+
+
+def submitted_token(form: dict[str, Any]) -> str:
+    """The token the form was rendered with (a fresh one if it came without)."""
+    return str(form.get("token") or "")[:64] or form_token()
+
+
+def expected_version(form: dict[str, Any]) -> int | None:
+    """The version the page showed when the form was rendered (None: not sent, or not a version)."""
+    raw = str(form.get("expected_version") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

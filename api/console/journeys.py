@@ -126,10 +126,7 @@ async def journey_page(
     journey = await journeys.get_journey(services, who.caller, journey_id)
     events = await journeys.list_events(services, who.caller, journey_id, 500, None)
     offered = action_forms(journey, who.caller)
-    status_code, refusal = 200, None
-    if refused is not None:
-        status_code, refusal = refused[2].status, f.refusal_shown(offered, *refused)
-        notice = "conflict" if refused[2].code == "VERSION_CONFLICT" else notice
+    shown = f.refusal_shown(offered, refused, notice)
     by_step: dict[str, list[f.ActionForm]] = {}
     for form in offered:
         by_step.setdefault(form.step or "", []).append(form)
@@ -143,24 +140,19 @@ async def journey_page(
         "more_events": events["next_cursor"] is not None,
         "step_forms": by_step,
         "journey_forms": by_step.get("", []),
-        "notice": notice,
-        "refusal": refusal,
+        "notice": shown.notice,
+        "refusal": shown.refusal,
         "reveal": who.caller.role in SUPERVISOR_ROLES,
         "revealed": revealed,
         "suggestions": await suggestions(services),
     }
-    return page(request, "journey.html", context, status_code=status_code, signed_in=who)
-
-
-def _version(form: dict[str, Any]) -> int | None:
-    raw = str(form.get("expected_version") or "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return page(request, "journey.html", context, status_code=shown.status, signed_in=who)
 
 
 async def _act(services: Any, caller: Caller, journey_id: str, form: dict[str, Any], token: str) -> str:
     """Take the action the form names through the API's service; answers where to go next."""
     action = str(form.get("action") or "")
-    version = _version(form)
+    version = f.expected_version(form)
     reason = {"reason": form.get("reason") or None}
     if action in ("complete", "reject", "waive", "reopen"):
         step = str(form.get("step") or "")
@@ -226,7 +218,7 @@ async def show_journey(
 async def act_on_journey(
     request: Request, journey_id: JourneyId, services: ServicesDep, who: SignedIn, form: CheckedForm
 ) -> Response:
-    token = str(form.get("token") or "")[:64] or form_token()
+    token = f.submitted_token(form)
     try:
         try:
             target = await _act(services, who.caller, journey_id, form, token)
@@ -253,7 +245,7 @@ async def _moved_on_without_a_person(
     the workflow has them: until all of them are there, it counts as a conflict."""
     if err is None or err.code != "VERSION_CONFLICT":
         return None
-    seen, current = _version(form), err.extra.get("current_version")
+    seen, current = f.expected_version(form), err.extra.get("current_version")
     if seen is None or not isinstance(current, int) or not 0 < current - seen <= 20:
         return None
     for _ in range(10):
@@ -299,7 +291,7 @@ async def _start_page(
 @router.post("/start")
 async def start(request: Request, services: ServicesDep, who: SignedIn, form: CheckedForm) -> Response:
     fields = f.copy(START_FIELDS)
-    token = str(form.get("token") or "")[:64] or form_token()
+    token = f.submitted_token(form)
     try:
         body = StartJourneyIn.model_validate(f.read_fields(fields, form, province_timezone("31")))
         started = await journeys.start_journey(services, who.caller, body, f"console-{token}")
