@@ -4,7 +4,7 @@ the reports' API allows."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
@@ -93,9 +93,7 @@ async def dashboard(
     return page(request, "dashboard.html", context, signed_in=who)
 
 
-@router.get("/dashboard/{kind}/{group}.svg")
-async def chart(
-    request: Request,
+async def one_report(
     kind: str,
     group: str,
     services: ServicesDep,
@@ -103,11 +101,19 @@ async def chart(
     since: Annotated[Day, Query(alias="from")] = None,
     until: Annotated[Day, Query(alias="to")] = None,
     province_code: Province = None,
-) -> Response:
+) -> dict[str, Any]:
+    """The report a chart or a CSV file of the dashboard is drawn from (404 for one it does not show)."""
     _reporter(who)
     if (kind, group) not in TITLES:
-        raise ApiError(404, "NOT_FOUND", "No such chart")
-    answer = await _report(services, who, kind, group, since, until, province_code)
+        raise ApiError(404, "NOT_FOUND", "No such report")
+    return await _report(services, who, kind, group, since, until, province_code)
+
+
+OneReport = Annotated[dict[str, Any], Depends(one_report)]
+
+
+@router.get("/dashboard/{kind}/{group}.svg")
+async def chart(request: Request, group: str, answer: OneReport) -> Response:
     with i18n.speaking(language(request)):
         words, empty = _words(answer["items"], group), i18n.gettext(N_("Nothing counted in this period."))
     # The page titles the chart; a chart opened on its own is titled by its file name.
@@ -117,19 +123,7 @@ async def chart(
 
 
 @router.get("/dashboard/{kind}/{group}.csv")
-async def table(
-    kind: str,
-    group: str,
-    services: ServicesDep,
-    who: SignedIn,
-    since: Annotated[Day, Query(alias="from")] = None,
-    until: Annotated[Day, Query(alias="to")] = None,
-    province_code: Province = None,
-) -> Response:
+async def table(kind: str, group: str, answer: OneReport) -> Response:
     """The report as `GET /v1/reports/...` with `Accept: text/csv` answers it, to download."""
-    _reporter(who)
-    if (kind, group) not in TITLES:
-        raise ApiError(404, "NOT_FOUND", "No such report")
-    answer = await _report(services, who, kind, group, since, until, province_code)
     headers = {"Content-Disposition": f'attachment; filename="{kind}-by-{group}.csv"'}
     return Response(reports.as_csv(answer), media_type="text/csv; charset=utf-8", headers=headers)
