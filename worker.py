@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import httpx
 import prometheus_client
@@ -79,13 +80,23 @@ def keyring_for(settings: Settings) -> KeyringFile:
     return KeyringFile(settings.audit_keyring_path, create=settings.env != "production")
 
 
-def create_worker(client: Client, settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClient) -> Worker:
+def create_worker(
+    client: Client,
+    settings: Settings,
+    *,
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    graceful_shutdown: timedelta = timedelta(0),
+) -> Worker:
+    """The worker; on shutdown its running activities get `graceful_shutdown` to finish before they
+    are cancelled."""
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(settings, engine, http),
         workflow_runner=SANDBOX,
+        graceful_shutdown_timeout=graceful_shutdown,
     )
 
 

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,11 @@ class Stack:
     async def start_worker(self) -> None:
         from worker import create_worker
 
-        self.worker = create_worker(self.client, self.settings, engine=self.engine, http=self.http)
+        # Stopped, it lets its running activities finish first: an event append cancelled halfway
+        # once kept SQLite's write lock past the stop, and the next write waited out the busy timeout.
+        self.worker = create_worker(
+            self.client, self.settings, engine=self.engine, http=self.http, graceful_shutdown=timedelta(seconds=5)
+        )
         self.worker_task = asyncio.create_task(self.worker.run())
 
     async def stop_worker(self) -> None:
