@@ -44,11 +44,6 @@ class Settings(BaseSettings):
     # issuer's discovery document gives the endpoints and keys; the role and the region are claims
     # of the ID token, named here (roles: officer, supervisor, auditor, admin; regions: a province
     # code or `*`). Unset issuer: no OpenID Connect sign-in.
-    # Prometheus: the worker's metrics and the Temporal SDK's own, each on a port of its own (unset:
-    # not served); the API serves its own at /metrics.
-    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_host: str = "127.0.0.1"
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None  # none: a public client (PKCE alone)
@@ -57,6 +52,15 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "pmi_role"
     oidc_region_claim: str = "pmi_region"
     oidc_name_claim: str = "name"
+    # Prometheus: the worker's metrics and the Temporal SDK's own, each on a port of its own (unset:
+    # not served); the API serves its own at /metrics.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # OpenTelemetry tracing: the base URL of an OTLP/HTTP collector (e.g. http://otel-collector:4318);
+    # unset: no tracing. The ratio of traces kept (a trace follows its first span's choice).
+    otel_endpoint: str | None = None
+    otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     webhook_secrets: str = DEV_WEBHOOK_SECRETS
     webhook_tolerance_seconds: int = 300
     pii_key: str = DEV_PII_KEY

@@ -4,7 +4,8 @@ JSON lines on stdout when stdout is not a terminal (or `PMI_LOG_FORMAT=json`), a
 console renderer in a terminal. The standard library's loggers (uvicorn, temporalio,
 sqlalchemy) go through the same processor chain, so their lines are masked and
 shaped like ours. `request_id` and `journey_id` bound with
-`structlog.contextvars.bind_contextvars` appear on every line of that context.
+`structlog.contextvars.bind_contextvars` appear on every line of that context, and with tracing on
+(`tracing.py`) the current `trace_id` and `span_id`.
 """
 
 import logging
@@ -16,6 +17,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from domain.pii import mask_nik, mask_passport, mask_phone, mask_text
+from tracing import add_trace_context
 
 _configured = False
 
@@ -100,6 +102,7 @@ def configure_logging(settings: Any, process: str, *, force: bool = False) -> No
         _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_process(process),
+        add_trace_context,
     ]
     structlog.configure(
         processors=[
@@ -133,10 +136,16 @@ def configure_logging(settings: Any, process: str, *, force: bool = False) -> No
     root.handlers = [handler]
     root.setLevel(level)
     # uvicorn installs its own handlers; route its loggers through ours instead.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "temporalio"):
+    for name in ("uvicorn", "uvicorn.error", "temporalio"):
         lg = logging.getLogger(name)
         lg.handlers = []
         lg.propagate = True
+    # uvicorn's access line repeats, as prose, the `request` event `api.middleware` logs for every
+    # request (with its request id, route and duration): off, whatever uvicorn's flags say (the app
+    # factory runs after uvicorn set up its loggers, so routing this one through ours turned it on).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False
     for name, lvl in _STDLIB_LEVELS.items():
         logging.getLogger(name).setLevel(max(lvl, level))
     _configured = True

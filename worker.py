@@ -120,11 +120,13 @@ def temporal_runtime(settings: Settings) -> Runtime | None:
 async def main() -> None:
     from logs import configure_logging
     from store.db import create_engine
+    from tracing import configure_tracing
     from workflows.client import connect
     from workflows.schedules import ensure_audit_sweep_schedule
 
     settings = get_settings()
     configure_logging(settings, "worker")
+    configure_tracing(settings, "worker")  # before the clients: the httpx one is traced from its creation
     engine = create_engine(settings.db_url, timeout_seconds=settings.database_timeout_seconds)
     if settings.worker_metrics_port is not None:
         # The journeys' counts (`metrics.py`) and the process's own, for Prometheus to scrape.

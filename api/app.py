@@ -17,6 +17,7 @@ from api.services.temporal import TemporalGateway
 from config import Settings, get_settings
 from logs import configure_logging
 from store.db import create_engine
+from tracing import configure_tracing, instrument_app
 
 DESCRIPTION = """Indonesian migrant workers' journeys (PMI), version 1.
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     lazily (and retried in the background) so the API starts while Temporal is still booting."""
     settings = settings or get_settings()
     configure_logging(settings, "api")
+    configure_tracing(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.add_middleware(RequestIdMiddleware)
     # Outermost: every answer carries them, the body limit's and the request id's own included.
     app.add_middleware(SecurityHeadersMiddleware)
+    instrument_app(app)
     return app
 
 

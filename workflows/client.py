@@ -17,6 +17,7 @@ from temporalio.runtime import Runtime
 
 from config import Settings
 from store.data_keys import DataKeyringFile
+from tracing import temporal_interceptors
 from workflows.codec import EncryptionCodec
 
 # What reads histories whose payloads are already in the clear (a decoded export bundle, offline).
@@ -49,5 +50,6 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        interceptors=temporal_interceptors(settings),
         runtime=runtime,
     )
