@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Journeys the worker keeps in memory (Temporal's sticky cache): one in the cache answers an update
+    # at once, one out of it first replays its history. Temporal's default is 1,000.
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
     # OpenTelemetry tracing: the base URL of an OTLP/HTTP collector (e.g. http://otel-collector:4318);
     # unset: no tracing. The ratio of traces kept (a trace follows its first span's choice).
     otel_endpoint: str | None = None

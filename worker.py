@@ -96,6 +96,7 @@ def create_worker(
         workflows=WORKFLOWS,
         activities=activities_for(settings, engine, http),
         workflow_runner=SANDBOX,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         graceful_shutdown_timeout=graceful_shutdown,
     )
 

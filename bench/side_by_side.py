@@ -24,7 +24,10 @@ history to 200 events: about a minute on 2 cores.
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
+import logging
 import os
 import platform
 import random
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import structlog
 from bare_workflow import BareWorkflow
 from list_load import free_port, wait_healthy
 from temporalio.client import Client
@@ -49,6 +53,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.auth import create_token
+from cli import demo
 from cli.run import uvicorn_args
 from config import DEV_JWT_SECRET, Settings
 from domain.signatures import HEADER, sign
@@ -110,13 +115,21 @@ def start_body(rng: random.Random) -> dict[str, Any]:
 class Engine:
     """The API and the worker as processes of their own, and what the bench asks of them."""
 
-    def __init__(self, api: httpx.AsyncClient, settings: Settings, rng: random.Random) -> None:
-        self.api, self.settings, self.rng = api, settings, rng
+    def __init__(self, apis: list[httpx.AsyncClient], settings: Settings, rng: random.Random) -> None:
+        self.apis, self.settings, self.rng = apis, settings, rng
+        self._next = itertools.cycle(apis)
+        self.started = 0
         self.auth = {"Authorization": f"Bearer {create_token(DEV_JWT_SECRET, 'officer-bench', 'officer', '33')}"}
+
+    @property
+    def api(self) -> httpx.AsyncClient:
+        """The API processes in turn, as a load balancer would spread the calls (one: always it)."""
+        return next(self._next)
 
     async def start(self, _: int) -> str:
         r = await self.api.post("/v1/journeys", json=start_body(self.rng), headers=self.auth)
         assert r.status_code == 201, r.text
+        self.started += 1
         return r.json()["journey_id"]
 
     async def ready(self, journey_ids: list[str]) -> None:
@@ -180,14 +193,61 @@ class Engine:
             await asyncio.sleep(0.005)
 
 
+async def drive_journeys(bases: list[str], sim_url: str, settings: Settings, n: int, concurrency: int) -> dict:
+    """`n` journeys driven as `pmi demo` drives them (cli.demo.drive): every step through the API, the
+    government systems' results as the simulator's signed webhooks, up to the arrival report (all
+    pre-departure steps, departure, arrival); `concurrency` at a time. Journeys per minute."""
+    if n == 0:
+        return {}
+    token = create_token(settings.jwt_secret, "pmi-bench", "admin", "*", 3600)
+    async with contextlib.AsyncExitStack() as stack:
+        apis = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=b, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+            )
+            for b in bases
+        ]
+        sim = await stack.enter_async_context(httpx.AsyncClient(base_url=sim_url, timeout=60))
+        rng = random.Random(5)
+        plans = demo.plan_journeys(rng, n, await demo.open_job_orders(apis[0]))
+        gate = asyncio.Semaphore(concurrency)
+        deadline = time.monotonic() + 600
+
+        async def one(i: int, plan: demo.Plan) -> demo.Outcome:
+            async with gate:
+                return await demo.drive(apis[i % len(apis)], sim, plan, random.Random(i), deadline)
+
+        began = time.perf_counter()
+        outcomes = await asyncio.gather(*(one(i, plan) for i, plan in enumerate(plans)))
+        wall = time.perf_counter() - began
+    arrived = [o for o in outcomes if o.arrived]
+    return {
+        "journeys": n,
+        "arrived": len(arrived),
+        "concurrency": concurrency,
+        "per_minute": round(len(arrived) / wall * 60, 1),
+        "p50_s": round(statistics.median(o.seconds for o in arrived), 1) if arrived else None,
+        "problems": sorted({o.problem for o in outcomes if o.problem})[:5],
+    }
+
+
+def rss_mb(processes: list[subprocess.Popen]) -> float:
+    """Resident memory of these processes together, MB (Linux /proc)."""
+    total_kb = 0
+    for p in processes:
+        status = Path(f"/proc/{p.pid}/status").read_text()
+        total_kb += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+    return round(total_kb / 1024, 1)
+
+
 def spawn(part: str, env: dict[str, str], log: Path, profile: Path | None = None) -> subprocess.Popen:
     """`pmi <part>` as it runs (what `pmi api` and `pmi worker` replace themselves with); with
-    `profile`, under py-spy, its samples written there as collapsed stacks."""
+    `profile`, under py-spy, its samples written there as collapsed stacks (named as the log)."""
     module = ["uvicorn", *uvicorn_args(HOST, int(env["PMI_API_PORT"]), 1)] if part == "api" else [part]
     command = [sys.executable, "-m", *module]
     if profile is not None:
         spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200"]
-        command = [*spy, "--output", str(profile / f"{part}.txt"), "--", *command]
+        command = [*spy, "--output", str(profile / f"{log.stem}.txt"), "--", *command]
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -211,28 +271,38 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     processes: list[subprocess.Popen] = []
     try:
         host, _, port = env.client.service_client.config.target_host.rpartition(":")
-        sim = SimulatorConfig(webhooks=False, engine_url="http://127.0.0.1:9", webhook_secrets={}, seed=11)
+        api_ports = [free_port() for _ in range(args.apis)]
+        # Webhooks on, at once (no delay), to the first API: the journeys driven to departure need the
+        # government systems' events; the measured starts, completions and events cause none.
+        sim = SimulatorConfig(
+            webhooks=True, webhook_delay_seconds=0.0, engine_url=f"http://{HOST}:{api_ports[0]}",
+            webhook_secrets=settings.webhook_secret_map, seed=11,
+        )  # fmt: skip
         async with serve_in_background(create_simulator(sim)) as sim_url:
-            api_port = free_port()
             child_env = {
                 **os.environ, "PMI_DATABASE_URL": url, "PMI_DATA_DIR": str(tmp), "PMI_TEMPORAL_HOST": host or HOST,
                 "PMI_TEMPORAL_PORT": port, "PMI_SIMULATOR_URL": sim_url, "PMI_API_HOST": HOST,
-                "PMI_API_PORT": str(api_port), "PMI_LOG_LEVEL": "WARNING", "PMI_LOG_FORMAT": "json",
-                "PYTHONUNBUFFERED": "1",
+                "PMI_LOG_LEVEL": "WARNING", "PMI_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1",
+                "PMI_WORKER_MAX_CACHED_WORKFLOWS": str(args.cache),
             }  # fmt: skip
             profile = args.profile
-            processes.append(spawn("worker", child_env, tmp / "worker.log", profile))
-            api_proc = spawn("api", child_env, tmp / "api.log", profile)
-            processes.append(api_proc)
-            base = f"http://{HOST}:{api_port}"
-            await asyncio.to_thread(wait_healthy, base, api_proc)
+            workers = [spawn("worker", child_env, tmp / f"worker-{i + 1}.log", profile) for i in range(args.workers)]
+            processes += workers
+            bases = []
+            for i, api_port in enumerate(api_ports):
+                api_proc = spawn("api", {**child_env, "PMI_API_PORT": str(api_port)}, tmp / f"api-{i + 1}.log", profile)
+                processes.append(api_proc)
+                bases.append(f"http://{HOST}:{api_port}")
+                await asyncio.to_thread(wait_healthy, bases[-1], api_proc)
             client: Client = env.client
             limits = httpx.Limits(max_connections=max(levels) + 8, max_keepalive_connections=max(levels) + 8)
-            async with (
-                Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]),
-                httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as api,
-            ):
-                engine = Engine(api, settings, random.Random(7))
+            async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]))
+                apis = [
+                    await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=120, limits=limits))
+                    for base in bases
+                ]
+                engine = Engine(apis, settings, random.Random(7))
                 await engine.ready([await engine.start(0)])  # warm: the worker's first task, the pools
                 for c in levels:
                     n = args.calls
@@ -278,6 +348,15 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                     "p50": round(statistics.median(lags), 1),
                     "p99": round(percentile(lags, 99), 1),
                 }
+                out["journeys_to_arrival"] = await drive_journeys(
+                    bases, sim_url, settings, args.drive, min(args.drive, 16)
+                )
+                out["worker_rss_mb"] = {"after the measured calls": rss_mb(workers)}
+                for cached in args.rss_journeys:
+                    if cached > engine.started:
+                        await load(cached - engine.started, 16, engine.start)
+                    await asyncio.sleep(2)  # their registrations done
+                    out["worker_rss_mb"][f"{engine.started} journeys open"] = rss_mb(workers)
     finally:
         for p in processes:
             p.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT; the parts stop on it too
@@ -309,6 +388,14 @@ def report(out: dict[str, Any]) -> None:
                        eng["p50"], eng["p95"], eng["p99"], extra)))  # fmt: skip
     lag = out["projection_lag_ms"]
     print(f"\nprojection lag (accepted completion -> GET /v1/journeys): p50 {lag['p50']} ms, p99 {lag['p99']} ms")
+    drove = out.get("journeys_to_arrival") or {}
+    if drove:
+        print(
+            f"journeys driven (API + webhooks) to the arrival report: {drove['arrived']}/{drove['journeys']}"
+            f" at concurrency {drove['concurrency']}, {drove['per_minute']} per minute, p50 {drove['p50_s']} s each"
+        )
+    for when, mb in out.get("worker_rss_mb", {}).items():
+        print(f"worker RSS {when}: {mb} MB")
     (early, early_ms), (late, late_ms) = out["update_latency_ms"].items()
     print(
         f"step action, p50 of 20: {early_ms} ms {early.replace('_', ' ')} event, {late_ms} ms {late.replace('_', ' ')}"
@@ -319,19 +406,25 @@ def main(args: argparse.Namespace) -> int:
     if args.quick:
         args.calls, args.concurrency, args.lag_samples = min(args.calls, 48), "1,16", min(args.lag_samples, 20)
         args.events = min(args.events, 200)
+        args.drive, args.rss_journeys = min(args.drive, 8), []
     machine = (f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}; "
                f"Python {platform.python_version()}; temporalio {version('temporalio')}")  # fmt: skip
     store = "PostgreSQL (--database-url)" if args.database_url else "SQLite temp file"
     print(
-        f"machine: {machine}\nparameters: calls={args.calls} concurrency={args.concurrency} store={store}", flush=True
+        f"machine: {machine}\nparameters: calls={args.calls} concurrency={args.concurrency} store={store}"
+        f" workers={args.workers} apis={args.apis}",
+        flush=True,
     )
+    # The in-process simulator's own log lines (each webhook delivered) are not the bench's output.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     began = time.perf_counter()
     if args.profile:
         args.profile = Path(args.profile).resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pmi-bench-sbs-") as tmp:
         out = asyncio.run(run(args, Path(tmp)))
-    out |= {"machine": machine, "calls": args.calls, "store": store, "seconds": round(time.perf_counter() - began, 1)}
+    out |= {"machine": machine, "calls": args.calls, "store": store, "workers": args.workers, "apis": args.apis,
+            "seconds": round(time.perf_counter() - began, 1)}  # fmt: skip
     report(out)
     print(f"\nwall time {out['seconds']} s")
     if args.json:
@@ -348,6 +441,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", default="1,16,64")
     p.add_argument("--lag-samples", type=int, default=50)
     p.add_argument("--events", type=int, default=1000, help="update latency at the 10th and at this event")
+    p.add_argument("--drive", type=int, default=40, help="journeys driven to the arrival report (API + webhooks)")
+    p.add_argument(
+        "--rss-journeys", type=lambda v: [int(x) for x in v.split(",") if x], default=[1000, 10000],
+        help="worker RSS once this many journeys are open (started through the API as needed)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cache", type=int, default=10_000, help="the worker's workflow cache (PMI_WORKER_MAX_CACHED_WORKFLOWS)"
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes")
+    p.add_argument("--apis", type=int, default=1, help="API processes (the calls go to each in turn)")
     p.add_argument("--database-url", default=None)
     p.add_argument("--json", default=None, help="where to write the figures as JSON")
     p.add_argument("--profile", default=None, help="a directory: record the API and the worker with py-spy there")
