@@ -385,6 +385,14 @@ class JourneyWorkflow:
         if self._state is not None:
             self._commit(protection.case_changed(self.state, change, workflow.now()))
 
+    @workflow.update(name="started")
+    async def started(self) -> JourneyView:
+        """The journey as its start made it. The API sends it with the start (update-with-start): it is
+        answered in the journey's first workflow task, in the start's own call, where a query would have
+        to wait for that task and be sent after it. Changes nothing: no event, no effect."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        return journey_view(self.state)
+
     @workflow.query(name="state")
     def state_view(self) -> JourneyView | Starting:
         return journey_view(self.state) if self._state else Starting(journey_id=self._start.journey_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 from fastapi import Response
+from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -25,6 +26,7 @@ from api.services import access
 from api.services.container import Services
 from api.services.errors import ActiveJourneyExists, invalid, not_found
 from api.services.journey_access import find_in_store, find_journey, province_of, query_state, release_if_left_behind
+from api.services.temporal import within_deadline
 from domain import decide, timeline
 from domain.commit import commit
 from domain.contracts import StartJourney, WorkerProfile
@@ -41,6 +43,7 @@ from workflows import search_attributes as sa
 
 log = structlog.get_logger(__name__)
 WORKFLOW = "JourneyWorkflow"
+STARTED = "started"  # the update sent with the start: the journey's first state
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
 
@@ -144,7 +147,7 @@ async def start_journey(
         )
         await services.vault.put(journey_id, pii, hashed)
         start_input = _start_input(services, caller, journey_id, body, licence_valid_until)
-        handle = await client.start_workflow(
+        start = WithStartWorkflowOperation(
             WORKFLOW,
             start_input,
             id=journey_id,
@@ -154,17 +157,25 @@ async def start_journey(
             search_attributes=_initial_search_attributes(body),
             memo={"request": request_id} if request_id else None,
         )
+        try:
+            # One call: the start, and the journey's first state from its first workflow task.
+            first = client.execute_update_with_start_workflow(STARTED, start_workflow_operation=start, result_type=dict)
+            journey = JourneyView.model_validate(await within_deadline(first, settings.temporal_rpc_timeout_seconds))
+        except Exception as failure:
+            try:
+                started = await _has_started(client, journey_id)
+            except Exception:
+                raise failure from None
+            if not started:
+                raise
+            # Started, but no worker answered yet: the journey exists. Its first event is determined by
+            # its input, so the same fold the workflow will make gives the journey's full shape.
+            log.warning("journey_state_not_yet_available")
+            journey = _as_started(start_input)
     except BaseException:
         await _release_unless_started(services, journey_id)
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
-    try:
-        journey = JourneyView.model_validate(await query_state(handle, settings.temporal_rpc_timeout_seconds))
-    except Exception:
-        # Started, but no worker answered yet: the journey exists. Its first event is determined by
-        # its input, so the same fold the workflow will make gives the journey's full shape.
-        log.warning("journey_state_not_yet_available")
-        journey = _as_started(start_input)
     await access.record(services, caller, [journey_id], "journey_start", access.JOURNEY_FIELDS)
     return journey
 
@@ -211,16 +222,25 @@ def _as_started(start_input: StartJourney) -> JourneyView:
     return journey_view(state)
 
 
+async def _has_started(client: Any, journey_id: str) -> bool:
+    """Whether Temporal has the journey's workflow (False only when it says it has not: NOT_FOUND)."""
+    try:
+        await client.get_workflow_handle(journey_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
+
+
 async def _release_unless_started(services: Services, journey_id: str) -> None:
     # A start that timed out on our side may still have happened: then the claim must stay.
     with contextlib.suppress(Exception):
-        client = await services.temporal.client()
         try:
-            await client.get_workflow_handle(journey_id).describe()
-            return
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
+            if await _has_started(await services.temporal.client(), journey_id):
                 return
+        except RPCError:
+            return  # Temporal answered, but not whether: keep it
     await services.identity.release(journey_id)
 
 
