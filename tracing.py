@@ -1,7 +1,7 @@
 """OpenTelemetry tracing (issue 11): off unless `PMI_OTEL_ENDPOINT` names an OTLP/HTTP collector.
 
 One trace follows a request across the processes: the API's FastAPI span, the Temporal client's
-call (`StartWorkflow`, `StartWorkflowUpdate`, `SignalWorkflow`), the workflow and the activity in the
+call (`StartUpdateWithStartWorkflow`, `StartWorkflowUpdate`, `SignalWorkflow`), the workflow and the activity in the
 worker (`temporalio.contrib.opentelemetry.TracingInterceptor`, on the client so the worker built on it
 has it too), the activity's HTTP call to a government system (httpx), that system's own span (the
 simulator is instrumented like the API), and the webhook it sends back. An update or signal handler

@@ -1,5 +1,6 @@
 """Starting journeys and reading them (API.md, Journeys)."""
 
+import asyncio
 import contextlib
 import json
 import re
@@ -157,23 +158,23 @@ async def start_journey(
             search_attributes=_initial_search_attributes(body),
             memo={"request": request_id} if request_id else None,
         )
+        answered = False  # whether the start's failure was dealt with here (the claim kept or released)
         try:
             # One call: the start, and the journey's first state from its first workflow task.
             first = client.execute_update_with_start_workflow(STARTED, start_workflow_operation=start, result_type=dict)
             journey = JourneyView.model_validate(await within_deadline(first, settings.temporal_rpc_timeout_seconds))
-        except Exception as failure:
-            try:
-                started = await _has_started(client, journey_id)
-            except Exception:
-                raise failure from None
-            if not started:
+        except Exception:
+            await _retrieve(start)
+            answered = True
+            if not await _release_unless_started(services, journey_id):
                 raise
             # Started, but no worker answered yet: the journey exists. Its first event is determined by
             # its input, so the same fold the workflow will make gives the journey's full shape.
             log.warning("journey_state_not_yet_available")
             journey = _as_started(start_input)
     except BaseException:
-        await _release_unless_started(services, journey_id)
+        if not answered:
+            await _release_unless_started(services, journey_id)
         raise
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     await access.record(services, caller, [journey_id], "journey_start", access.JOURNEY_FIELDS)
@@ -233,15 +234,25 @@ async def _has_started(client: Any, journey_id: str) -> bool:
     return True
 
 
-async def _release_unless_started(services: Services, journey_id: str) -> None:
-    # A start that timed out on our side may still have happened: then the claim must stay.
+async def _release_unless_started(services: Services, journey_id: str) -> bool:
+    """After a start that failed on our side: True when it did happen (the claim stays). Otherwise the
+    claim is released, unless Temporal answered without saying whether (then it stays: a later start
+    for the NIK finds it left behind), and False."""
     with contextlib.suppress(Exception):
         try:
             if await _has_started(await services.temporal.client(), journey_id):
-                return
+                return True
         except RPCError:
-            return  # Temporal answered, but not whether: keep it
+            return False
     await services.identity.release(journey_id)
+    return False
+
+
+async def _retrieve(start: WithStartWorkflowOperation) -> None:
+    """Take the start operation's own outcome (its handle, or the error), so that a start cut off by
+    the deadline does not leave a future nobody read (asyncio logs those as errors)."""
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(start.workflow_handle(), 0.001)
 
 
 async def get_journey(services: Services, caller: Caller, journey_id: str) -> JourneyView:

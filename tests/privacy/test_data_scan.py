@@ -220,7 +220,7 @@ async def test_one_trace_follows_a_journey_from_the_api_through_temporal_to_the_
 
     starts = [s for s in spans if s.service == "pmi-api" and s.name == "POST /v1/journeys"]
     assert len(starts) == len(demo_run.journey_ids)
-    # A start: the API's request, the client's StartWorkflow, the workflow in the worker, the activity
+    # A start: the API's request, the client's start, the workflow in the worker, the activity
     # asking Dukcapil, its HTTP call, and Dukcapil (simulated) answering it: one trace, parent by parent.
     checked = 0
     for start in starts:
@@ -236,7 +236,9 @@ async def test_one_trace_follows_a_journey_from_the_api_through_temporal_to_the_
                 ("pmi-worker", "RunActivity:dukcapil.verify_nik"),
                 ("pmi-worker", "StartActivity:dukcapil.verify_nik"),
             ]
-            assert chain[-2:] == [("pmi-api", "StartWorkflow:JourneyWorkflow"), ("pmi-api", "POST /v1/journeys")]
+            # (The start carries its first-state update: update-with-start, one call.)
+            start_call = ("pmi-api", "StartUpdateWithStartWorkflow:JourneyWorkflow")
+            assert chain[-2:] == [start_call, ("pmi-api", "POST /v1/journeys")]
             # The workflow's first task has a span of its own; an activity scheduled later hangs off the start.
             assert set(chain[4:-2]) <= {("pmi-worker", "RunWorkflow:JourneyWorkflow")}
             checked += 1
