@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Journeys the worker keeps in memory (Temporal's sticky cache): one in the cache answers an update
     # at once, one out of it first replays its history. Temporal's default is 1,000.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    # On SIGTERM the worker stops taking tasks and lets the running activities finish this long before
+    # it cancels them (keep it under the orchestrator's kill timeout: Docker's is 10 s).
+    worker_graceful_shutdown_seconds: float = Field(default=8.0, ge=0.0)
     # OpenTelemetry tracing: the base URL of an OTLP/HTTP collector (e.g. http://otel-collector:4318);
     # unset: no tracing. The ratio of traces kept (a trace follows its first span's choice).
     otel_endpoint: str | None = None

@@ -139,7 +139,10 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with simulator_client(settings) as http:
-        worker = create_worker(client, settings, engine=engine, http=http)
+        # SIGTERM (a deploy, a scale-in): the running activities get this long to finish, so an event
+        # append is not cut off halfway (Temporal would retry it, but it holds the store meanwhile).
+        grace = timedelta(seconds=settings.worker_graceful_shutdown_seconds)
+        worker = create_worker(client, settings, engine=engine, http=http, graceful_shutdown=grace)
         async with worker:
             await stop.wait()
     await engine.dispose()

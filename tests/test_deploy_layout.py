@@ -50,3 +50,8 @@ def test_retention_outlasts_the_audit_sweep_by_weeks():
     default = re.search(r"TEMPORAL_RETENTION:-(\w+)", (DEPLOY / "docker-compose.yml").read_text()).group(1)
     sweep_days = Settings(_env_file=None).audit_sweep_minutes / (24 * 60)
     assert _days(default) >= 14 and _days(default) > 1000 * sweep_days
+
+
+def test_the_worker_is_given_longer_to_stop_than_it_gives_its_activities():
+    grace = SERVICES["worker"]["stop_grace_period"]
+    assert grace.endswith("s") and float(grace[:-1]) > Settings(_env_file=None).worker_graceful_shutdown_seconds
