@@ -22,7 +22,7 @@ from api.services import access
 from api.services.audit import case_documents
 from api.services.container import Services
 from api.services.errors import not_in_state
-from api.services.journey_access import find_in_store
+from api.services.journey_access import describe_or_none, find_in_store
 from domain.errors import RuleViolation
 from store.timefmt import now_text
 
@@ -35,13 +35,9 @@ async def _open_workflows(client: Any, workflow_ids: list[str]) -> list[str]:
     may outlive its journey)."""
     running = []
     for workflow_id in workflow_ids:
-        try:
-            description = await client.get_workflow_handle(workflow_id).describe()
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                continue  # gone from Temporal already (retention, or an erasure cut short)
-            raise
-        if description.status == WorkflowExecutionStatus.RUNNING:
+        description = await describe_or_none(client, workflow_id)
+        # None: gone from Temporal already (retention, or an erasure cut short).
+        if description is not None and description.status == WorkflowExecutionStatus.RUNNING:
             running.append(workflow_id)
     return running
 

@@ -16,7 +16,7 @@ from api.schemas.integrations import EVENT_TYPES, SOURCES, IntegrationEventIn
 from api.services.cases import complaint_case_id, start_case_after_the_end
 from api.services.container import Services
 from api.services.errors import BadSignature, invalid, not_found
-from api.services.journey_access import JOURNEY_ID, province_of, release_if_left_behind
+from api.services.journey_access import JOURNEY_ID, describe_or_none, province_of, release_if_left_behind
 from api.services.reference import check_codes
 from domain import signatures
 from domain.contracts import Actor, CaseCommand, IntegrationEvent
@@ -75,13 +75,8 @@ async def _resolve(services: Services, event: IntegrationEventIn) -> str:
     journey_id = event.journey_id or ""
     if not JOURNEY_ID.match(journey_id):
         raise not_found("Journey not found")
-    client = await services.temporal.client()
-    try:
-        await client.get_workflow_handle(journey_id).describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise not_found("Journey not found") from exc
-        raise
+    if await describe_or_none(await services.temporal.client(), journey_id) is None:
+        raise not_found("Journey not found")
     return journey_id
 
 

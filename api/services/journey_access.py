@@ -15,7 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Caller
@@ -146,6 +152,17 @@ async def find_journey_to_change(services: Services, caller: Caller, journey_id:
     return replace(ref, handle=client.get_workflow_handle(journey_id))
 
 
+async def describe_or_none(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:
+    """The workflow's description, or None when Temporal says it has no such workflow (NOT_FOUND:
+    never started, or gone past its retention); any other failure is raised."""
+    try:
+        return await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
 async def release_if_left_behind(services: Services, journey_id: str) -> bool:
     """Release the NIK claim of `journey_id` if it was left behind; True when it was. The claim is
     `store.identity`'s and the journey's workflow releases it when it closes for good (a closing effect,
@@ -165,12 +182,8 @@ async def _left_behind(services: Services, journey_id: str) -> bool:
     doc = await services.read_model.get(journey_id)
     if doc is not None and doc.get("status") != "ended":
         return False
-    client = await services.temporal.client()
-    try:
-        description = await client.get_workflow_handle(journey_id).describe()
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
+    description = await describe_or_none(await services.temporal.client(), journey_id)
+    if description is None:
         if doc is not None:  # closed long ago and past its retention
             return True
         return await _claim_older_than_a_start(services, journey_id)

@@ -17,7 +17,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 from ulid import ULID
 
 from api.admission import list_admission
@@ -26,7 +26,14 @@ from api.schemas.journeys import StartJourneyIn
 from api.services import access
 from api.services.container import Services
 from api.services.errors import ActiveJourneyExists, invalid, not_found
-from api.services.journey_access import find_in_store, find_journey, province_of, query_state, release_if_left_behind
+from api.services.journey_access import (
+    describe_or_none,
+    find_in_store,
+    find_journey,
+    province_of,
+    query_state,
+    release_if_left_behind,
+)
 from api.services.temporal import within_deadline
 from domain import decide, timeline
 from domain.commit import commit
@@ -209,29 +216,13 @@ async def personal_data(services: Services, caller: Caller, journey_id: str) -> 
 
 async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
     """Whether the journey was started by the request `request_id` (an earlier try of this one)."""
-    try:
-        description = await client.get_workflow_handle(journey_id).describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return (await description.memo()).get("request") == request_id
+    description = await describe_or_none(client, journey_id)
+    return description is not None and (await description.memo()).get("request") == request_id
 
 
 def _as_started(start_input: StartJourney) -> JourneyView:
     state, _ = commit(None, decide.start(start_input), datetime.now(UTC), evolve, timeline.settle)
     return journey_view(state)
-
-
-async def _has_started(client: Any, journey_id: str) -> bool:
-    """Whether Temporal has the journey's workflow (False only when it says it has not: NOT_FOUND)."""
-    try:
-        await client.get_workflow_handle(journey_id).describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
 
 
 async def _release_unless_started(services: Services, journey_id: str) -> bool:
@@ -240,7 +231,7 @@ async def _release_unless_started(services: Services, journey_id: str) -> bool:
     for the NIK finds it left behind), and False."""
     with contextlib.suppress(Exception):
         try:
-            if await _has_started(await services.temporal.client(), journey_id):
+            if await describe_or_none(await services.temporal.client(), journey_id) is not None:
                 return True
         except RPCError:
             return False
