@@ -165,24 +165,21 @@ async def start_journey(
             search_attributes=_initial_search_attributes(body),
             memo={"request": request_id} if request_id else None,
         )
-        answered = False  # whether the start's failure was dealt with here (the claim kept or released)
-        try:
-            # One call: the start, and the journey's first state from its first workflow task.
-            first = client.execute_update_with_start_workflow(STARTED, start_workflow_operation=start, result_type=dict)
-            journey = JourneyView.model_validate(await within_deadline(first, settings.temporal_rpc_timeout_seconds))
-        except Exception:
-            await _retrieve(start)
-            answered = True
-            if not await _release_unless_started(services, journey_id):
-                raise
-            # Started, but no worker answered yet: the journey exists. Its first event is determined by
-            # its input, so the same fold the workflow will make gives the journey's full shape.
-            log.warning("journey_state_not_yet_available")
-            journey = _as_started(start_input)
     except BaseException:
-        if not answered:
-            await _release_unless_started(services, journey_id)
+        await _release_unless_started(services, journey_id)
         raise
+    try:
+        # One call: the start, and the journey's first state from its first workflow task.
+        first = client.execute_update_with_start_workflow(STARTED, start_workflow_operation=start, result_type=dict)
+        journey = JourneyView.model_validate(await within_deadline(first, settings.temporal_rpc_timeout_seconds))
+    except BaseException as failure:
+        await _retrieve(start)
+        if not await _release_unless_started(services, journey_id) or not isinstance(failure, Exception):
+            raise
+        # Started, but no worker answered yet: the journey exists. Its first event is determined by
+        # its input, so the same fold the workflow will make gives the journey's full shape.
+        log.warning("journey_state_not_yet_available")
+        journey = _as_started(start_input)
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     await access.record(services, caller, [journey_id], "journey_start", access.JOURNEY_FIELDS)
     return journey
