@@ -14,18 +14,18 @@ drift falls on both alike. Prints the p50/p95 ms and starts/s of each, per concu
 
 import argparse
 import asyncio
+import logging
 import random
 import statistics
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 import structlog
-from side_by_side import TEMPORAL_BIN, percentile
+from side_by_side import dev_server, load
 from temporalio.client import WithStartWorkflowOperation
-from temporalio.testing import WorkflowEnvironment
+from temporalio.common import WorkflowIDConflictPolicy
 from ulid import ULID
 
 from api.services.journey_access import query_state
@@ -40,8 +40,6 @@ from store.migrate import upgrade_async
 from store.pii import PiiVault, WorkerPii
 from store.reference import ReferenceData
 from worker import create_worker, simulator_client
-from workflows import search_attributes
-from workflows.client import data_converter
 
 OFFICER = Actor(sub="officer-bench", role="officer")
 
@@ -53,27 +51,20 @@ def start_input() -> StartJourney:
                         occupation="caregiver", sector="informal", actor=OFFICER, policy=Policy())  # fmt: skip
 
 
-async def measure(vault: PiiVault, calls: int, concurrency: int, one) -> dict[str, float]:
-    """`calls` starts, `concurrency` at a time, each journey's personal data in the vault first (its
-    registration reads it), timed from the start call to its first state."""
-    latencies: list[float] = []
-    queue = iter(range(calls))
+async def measure(vault: PiiVault, calls: int, concurrency: int, way) -> dict[str, float]:
+    """`calls` starts by `way`, `concurrency` at a time, timed from the start call to its first state;
+    each journey's personal data is put in the vault beforehand (its registration reads it)."""
+    starts = [start_input() for _ in range(calls)]
+    for start in starts:
+        nik = "3374" + "".join(random.choice("0123456789") for _ in range(12))  # noqa: S311
+        pii = WorkerPii(nik=nik, full_name="Siti Rahayu", birth_date=date(1995, 1, 15), phone="+6281234567890")
+        await vault.put(start.journey_id, pii)
 
-    async def caller() -> None:
-        for _ in queue:
-            start = start_input()
-            nik = "3374" + "".join(random.choice("0123456789") for _ in range(12))  # noqa: S311
-            pii = WorkerPii(nik=nik, full_name="Siti Rahayu", birth_date=date(1995, 1, 15), phone="+6281234567890")
-            await vault.put(start.journey_id, pii)
-            began = time.perf_counter()
-            view = await one(start)
-            assert view["version"] >= 1, view
-            latencies.append((time.perf_counter() - began) * 1000)
+    async def one(i: int) -> None:
+        view = await way(starts[i])
+        assert view["version"] >= 1, view
 
-    began = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(concurrency)))
-    wall = time.perf_counter() - began
-    return {"per_second": calls / wall, "p50": statistics.median(latencies), "p95": percentile(latencies, 95)}
+    return await load(calls, concurrency, one)
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> None:
@@ -82,12 +73,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     db = create_engine(url)
     await ReferenceData(db).seed()
     settings = Settings(data_dir=tmp, database_url=url)
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL_BIN), data_converter=data_converter(settings),
-        search_attributes=search_attributes.ALL,
-        dev_server_extra_args=["--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal",
-                               "--sqlite-pragma", "synchronous=normal"],
-    )  # fmt: skip
+    env = await dev_server(settings, tmp)
     client = env.client
     queue = settings.task_queue
     vault = PiiVault(db, settings.pii_key)
@@ -98,7 +84,11 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
 
     async def by_update_with_start(start: StartJourney) -> dict:
         op = WithStartWorkflowOperation(
-            "JourneyWorkflow", start, id=start.journey_id, task_queue=queue, id_conflict_policy=1
+            "JourneyWorkflow",
+            start,
+            id=start.journey_id,
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
         return await client.execute_update_with_start_workflow("started", start_workflow_operation=op, result_type=dict)
 
@@ -129,7 +119,7 @@ def main() -> int:
     p.add_argument("--concurrency", type=lambda v: [int(x) for x in v.split(",")], default=[1, 8])
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     with tempfile.TemporaryDirectory(prefix="pmi-bench-first-") as tmp:
         asyncio.run(run(args, Path(tmp)))
     return 0

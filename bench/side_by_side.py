@@ -252,6 +252,18 @@ def spawn(part: str, env: dict[str, str], log: Path, profile: Path | None = None
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+async def dev_server(settings: Settings, tmp: Path) -> WorkflowEnvironment:
+    """The installed dev server on a SQLite file in `tmp` with `pmi run`'s pragmas, the journey search
+    attributes registered, its client using the engine's converter."""
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_BIN),
+        data_converter=data_converter(settings),
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=["--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal",
+                               "--sqlite-pragma", "synchronous=normal"],
+    )  # fmt: skip
+
+
 async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     levels = [int(c) for c in args.concurrency.split(",")]
     url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'store.db'}"
@@ -260,13 +272,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     await ReferenceData(engine_db).seed()
     await engine_db.dispose()
     settings = Settings(data_dir=tmp, database_url=url)
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL_BIN),
-        data_converter=data_converter(settings),
-        search_attributes=search_attributes.ALL,
-        dev_server_extra_args=["--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal",
-                               "--sqlite-pragma", "synchronous=normal"],
-    )  # fmt: skip
+    env = await dev_server(settings, tmp)
     out: dict[str, Any] = {"bare": {}, "engine": {}}
     processes: list[subprocess.Popen] = []
     try:
