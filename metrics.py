@@ -30,6 +30,16 @@ CASES_ESCALATED = Counter("pmi_cases_escalated_total", "Protection cases escalat
 CASES_OVERDUE = Counter("pmi_cases_overdue_total", "Protection cases whose first-response deadline passed unmet")
 WEBHOOK_EVENTS = Counter("pmi_webhook_events_total", "Integration events received", ["source", "result"])
 ACTIVITY_FAILURES = Counter("pmi_activity_failures_total", "Calls to external systems that failed", ["system"])
+# A write transaction's two halves (`store.db.write_tx`): waiting to begin (on SQLite, for this
+# process's writers ahead of it and the file's write lock), then holding it until its commit.
+_DB_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+DB_WRITE_WAIT = Histogram(
+    "pmi_db_write_wait_seconds", "Time a write transaction waited to begin", ["database"], buckets=_DB_BUCKETS
+)
+DB_WRITE_HOLD = Histogram(
+    "pmi_db_write_hold_seconds", "Time from a write transaction's beginning to its end", ["database"],
+    buckets=_DB_BUCKETS,
+)  # fmt: skip
 
 
 def count_events(events: Iterable[Any]) -> None:

@@ -48,6 +48,7 @@ import httpx
 import structlog
 from bare_workflow import BareWorkflow
 from list_load import free_port, wait_healthy
+from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -231,6 +232,40 @@ async def drive_journeys(bases: list[str], sim_url: str, settings: Settings, n: 
     }
 
 
+WRITE_METRICS = ("pmi_db_write_wait_seconds", "pmi_db_write_hold_seconds")
+
+
+async def write_totals(http: httpx.AsyncClient, metrics_urls: list[str]) -> dict[str, float]:
+    """The store's write transactions so far, summed over the processes: count, and the seconds they
+    waited to begin and held the database (`store.db.write_tx`'s histograms)."""
+    totals = {"count": 0.0, "wait": 0.0, "hold": 0.0}
+    for url in metrics_urls:
+        text = (await http.get(url)).text
+        for family in text_string_to_metric_families(text):
+            if family.name not in WRITE_METRICS:
+                continue
+            part = "wait" if family.name == WRITE_METRICS[0] else "hold"
+            for sample in family.samples:
+                if sample.name.endswith("_sum"):
+                    totals[part] += sample.value
+                elif sample.name.endswith("_count") and part == "hold":
+                    totals["count"] += sample.value
+    return totals
+
+
+def write_figures(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """A phase's writes: per second, mean wait and hold (ms), and the share of the phase some write
+    held the database (on SQLite, its one writer: near 1 it is the bottleneck)."""
+    n = max(after["count"] - before["count"], 1.0)
+    hold = after["hold"] - before["hold"]
+    return {
+        "writes_per_second": round((after["count"] - before["count"]) / seconds, 1),
+        "wait_ms": round((after["wait"] - before["wait"]) / n * 1000, 1),
+        "hold_ms": round(hold / n * 1000, 1),
+        "held_share": round(hold / seconds, 2),
+    }
+
+
 def rss_mb(processes: list[subprocess.Popen]) -> float:
     """Resident memory of these processes together, MB (Linux /proc)."""
     total_kb = 0
@@ -292,8 +327,13 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 "PMI_WORKER_MAX_CACHED_WORKFLOWS": str(args.cache),
             }  # fmt: skip
             profile = args.profile
-            workers = [spawn("worker", child_env, tmp / f"worker-{i + 1}.log", profile) for i in range(args.workers)]
+            worker_ports = [free_port() for _ in range(args.workers)]
+            workers = [
+                spawn("worker", {**child_env, "PMI_WORKER_METRICS_PORT": str(p)}, tmp / f"worker-{i + 1}.log", profile)
+                for i, p in enumerate(worker_ports)
+            ]
             processes += workers
+            metrics_urls = [f"http://{HOST}:{p}/metrics" for p in worker_ports + api_ports]
             bases = []
             for i, api_port in enumerate(api_ports):
                 api_proc = spawn("api", {**child_env, "PMI_API_PORT": str(api_port)}, tmp / f"api-{i + 1}.log", profile)
@@ -309,6 +349,16 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                     for base in bases
                 ]
                 engine = Engine(apis, settings, random.Random(7))
+                scraper = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
+
+                async def engine_load(kind: str, c: int, call: Callable[[int], Awaitable[Any]]) -> None:
+                    """`load` of the engine, with the store's writes in the same span of time."""
+                    before, began = await write_totals(scraper, metrics_urls), time.perf_counter()
+                    out["engine"].setdefault(kind, {})[c] = await load(args.calls, c, call)
+                    seconds = time.perf_counter() - began
+                    figures = write_figures(before, await write_totals(scraper, metrics_urls), seconds)
+                    out.setdefault("store_writes", {}).setdefault(kind, {})[c] = figures
+
                 await engine.ready([await engine.start(0)])  # warm: the worker's first task, the pools
                 for c in levels:
                     n = args.calls
@@ -335,18 +385,18 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                     async def engine_start(i: int, journeys: list[str] = journeys) -> None:
                         journeys.append(await engine.start(i))
 
-                    out["engine"].setdefault("starts", {})[c] = await load(n, c, engine_start)
+                    await engine_load("starts", c, engine_start)
                     await engine.ready(journeys)
 
                     async def engine_complete(i: int, journeys: list[str] = journeys) -> None:
                         await engine.complete(journeys[i], "job_selection")
 
-                    out["engine"].setdefault("completions", {})[c] = await load(n, c, engine_complete)
+                    await engine_load("completions", c, engine_complete)
 
                     async def engine_event(i: int, journeys: list[str] = journeys) -> None:
                         await engine.medical_result(journeys[i])
 
-                    out["engine"].setdefault("events", {})[c] = await load(n, c, engine_event)
+                    await engine_load("events", c, engine_event)
                     print(f"  concurrency {c}: done", flush=True)
                 out["update_latency_ms"] = await engine.history(args.events)
                 lags = [await engine.lag(jid) for jid in journeys[: min(len(journeys), args.lag_samples)]]
@@ -392,6 +442,12 @@ def report(out: dict[str, Any]) -> None:
             extra = f"{eng['p50'] - bare['p50']:.1f}"
             print(row((kind, c, bare["per_second"], eng["per_second"], ratio, bare["p50"], bare["p95"], bare["p99"],
                        eng["p50"], eng["p95"], eng["p99"], extra)))  # fmt: skip
+    if out.get("store_writes"):
+        print(f"\n{'store writes':<16}{'conc':>5}{'writes /s':>11}{'wait ms':>9}{'hold ms':>9}{'held':>7}")
+        for kind, levels in out["store_writes"].items():
+            for c, w in levels.items():
+                held = f"{w['held_share']:.0%}"
+                print(f"{kind:<16}{c:>5}{w['writes_per_second']:>11}{w['wait_ms']:>9}{w['hold_ms']:>9}{held:>7}")
     lag = out["projection_lag_ms"]
     print(f"\nprojection lag (accepted completion -> GET /v1/journeys): p50 {lag['p50']} ms, p99 {lag['p99']} ms")
     drove = out.get("journeys_to_arrival") or {}

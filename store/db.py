@@ -7,6 +7,7 @@ Both are reached through the same SQLAlchemy Core code.
 import asyncio
 import heapq
 import itertools
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from metrics import DB_WRITE_HOLD, DB_WRITE_WAIT
 
 # Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -133,18 +136,37 @@ async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterato
     SQLite has one writer at a time. Writers of this process queue for it on `WriterQueue`, in
     order, `urgent` ones (someone is waiting on them, e.g. an officer's update) first; left to
     SQLite's busy handler they would sleep and retry with growing back-offs, and under load a few
-    would wait seconds. Writers in other processes still meet the busy timeout."""
+    would wait seconds. Writers in other processes still meet the busy timeout.
+
+    Each one's wait and hold go to `pmi_db_write_wait_seconds` and `pmi_db_write_hold_seconds`: with
+    SQLite, their sums over a while say how busy its one writer is."""
+    began = time.perf_counter()
+    transaction = _timed(engine.dialect.name, began, _transaction(engine.execution_options(pmi_write=True)))
     if engine.dialect.name != "sqlite":
-        async with _transaction(engine.execution_options(pmi_write=True)) as conn:
+        async with transaction as conn:
             yield conn
         return
     queue = _writer_queue(engine)
     await queue.acquire(urgent)
     try:
-        async with _transaction(engine.execution_options(pmi_write=True)) as conn:
+        async with transaction as conn:
             yield conn
     finally:
         queue.release()
+
+
+@asynccontextmanager
+async def _timed(database: str, began: float, transaction) -> AsyncIterator[AsyncConnection]:
+    """`transaction`, its wait (from `began` to its beginning) and its hold (until it ended) measured."""
+    held_from: float | None = None
+    try:
+        async with transaction as conn:
+            held_from = time.perf_counter()
+            DB_WRITE_WAIT.labels(database=database).observe(held_from - began)
+            yield conn
+    finally:
+        if held_from is not None:
+            DB_WRITE_HOLD.labels(database=database).observe(time.perf_counter() - held_from)
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from config import get_settings
@@ -137,3 +138,21 @@ async def test_a_writer_cancelled_while_sqlite_makes_it_wait_for_the_lock_does_n
     finally:
         await worker.dispose()
         await other_process.dispose()
+
+
+async def test_each_write_transaction_measures_its_wait_and_its_hold(engine):
+    """`pmi_db_write_*_seconds`: one observation each per write, the hold covering the transaction's work."""
+    database = engine.dialect.name
+
+    def observed(name: str, stat: str) -> float:
+        return REGISTRY.get_sample_value(f"pmi_db_write_{name}_seconds_{stat}", {"database": database}) or 0.0
+
+    before = {(n, s): observed(n, s) for n in ("wait", "hold") for s in ("count", "sum")}
+    for _ in range(3):
+        async with db.write_tx(engine) as conn:
+            await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(0.02)
+    assert observed("wait", "count") - before["wait", "count"] == 3
+    assert observed("hold", "count") - before["hold", "count"] == 3
+    assert observed("hold", "sum") - before["hold", "sum"] >= 0.06
+    assert observed("wait", "sum") - before["wait", "sum"] < observed("hold", "sum") - before["hold", "sum"]
