@@ -232,7 +232,8 @@ async def drive_journeys(bases: list[str], sim_url: str, settings: Settings, n: 
     }
 
 
-WRITE_METRICS = ("pmi_db_write_wait_seconds", "pmi_db_write_hold_seconds")
+# `store.db.write_tx`'s histograms -> the part of a write each measures.
+WRITE_METRICS = {"pmi_db_write_wait_seconds": "wait", "pmi_db_write_hold_seconds": "hold"}
 
 
 async def write_totals(http: httpx.AsyncClient, metrics_urls: list[str]) -> dict[str, float]:
@@ -242,13 +243,11 @@ async def write_totals(http: httpx.AsyncClient, metrics_urls: list[str]) -> dict
     for url in metrics_urls:
         text = (await http.get(url)).text
         for family in text_string_to_metric_families(text):
-            if family.name not in WRITE_METRICS:
-                continue
-            part = "wait" if family.name == WRITE_METRICS[0] else "hold"
-            for sample in family.samples:
-                if sample.name.endswith("_sum"):
+            part = WRITE_METRICS.get(family.name)
+            for sample in family.samples if part else ():
+                if sample.name == f"{family.name}_sum":
                     totals[part] += sample.value
-                elif sample.name.endswith("_count") and part == "hold":
+                elif sample.name == "pmi_db_write_hold_seconds_count":  # one per write
                     totals["count"] += sample.value
     return totals
 
@@ -256,12 +255,11 @@ async def write_totals(http: httpx.AsyncClient, metrics_urls: list[str]) -> dict
 def write_figures(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
     """A phase's writes: per second, mean wait and hold (ms), and the share of the phase some write
     held the database (on SQLite, its one writer: near 1 it is the bottleneck)."""
-    n = max(after["count"] - before["count"], 1.0)
-    hold = after["hold"] - before["hold"]
+    count, hold = after["count"] - before["count"], after["hold"] - before["hold"]
     return {
-        "writes_per_second": round((after["count"] - before["count"]) / seconds, 1),
-        "wait_ms": round((after["wait"] - before["wait"]) / n * 1000, 1),
-        "hold_ms": round(hold / n * 1000, 1),
+        "writes_per_second": round(count / seconds, 1),
+        "wait_ms": round((after["wait"] - before["wait"]) / max(count, 1.0) * 1000, 1),
+        "hold_ms": round(hold / max(count, 1.0) * 1000, 1),
         "held_share": round(hold / seconds, 2),
     }
 
