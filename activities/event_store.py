@@ -72,11 +72,16 @@ class EventStoreActivities:
                 type="CASE_READ_MODEL_MISSING",
             )
 
+        # The projections' rows are made here, before the transaction that writes them.
+        writes = []
+        if input.projection is not None:
+            writes.append(self._read_model.writer(input.projection))
+        if input.case_projection is not None and self._cases is not None:
+            writes.append(self._cases.writer(input.case_projection))
+
         async def project(conn: AsyncConnection) -> None:
-            if input.projection is not None:
-                await self._read_model.upsert(input.projection, conn)
-            if input.case_projection is not None and self._cases is not None:
-                await self._cases.upsert(input.case_projection, conn)
+            for write in writes:
+                await write(conn)
 
         try:
             events = await self._sealed(input)

@@ -18,9 +18,9 @@ from domain.case_rules import first_response_overdue
 from domain.contracts import CaseProjection
 from domain.events import instant
 from domain.pii import masked_document
-from store.db import concurrent_reads, upsert_insert, within
+from store.db import concurrent_reads, versioned_upsert, within
 from store.pagination import keyset_page, page_reader
-from store.read_model import erase_documents
+from store.read_model import Write, erase_documents
 from store.tables import cases
 from store.timefmt import format_time
 from store.worklist import case_items, replace_items
@@ -84,6 +84,12 @@ class CaseReadModel:
     async def upsert(self, projection: CaseProjection, conn: AsyncConnection | None = None) -> None:
         """Store `projection` unless a newer version is already stored (activities may run late or twice).
         Within `conn`'s transaction if given (the event-store writer's), else in a transaction of its own."""
+        write = self.writer(projection)
+        async with within(self._engine, conn) as conn:
+            await write(conn)
+
+    def writer(self, projection: CaseProjection) -> Write:
+        """`upsert`'s write, its rows computed now, before any transaction (`JourneyReadModel.writer`)."""
         p = projection.model_dump(mode="json")
         values = {
             "case_id": projection.case_id,
@@ -102,15 +108,14 @@ class CaseReadModel:
             "closed_at": _optional_time(projection.closed_at),
             "document": masked_document(p["document"]),
         }
-        async with within(self._engine, conn) as conn:
-            insert = upsert_insert(conn)(cases).values(**values)
-            stmt = insert.on_conflict_do_update(
-                index_elements=[cases.c.case_id],
-                set_={k: insert.excluded[k] for k in values if k != "case_id"},
-                where=cases.c.version <= insert.excluded.version,
-            ).returning(cases.c.case_id)
-            if (await conn.execute(stmt)).first() is not None:  # not an older version, arriving late
-                await replace_items(conn, projection.case_id, case_items(projection))
+        columns, items = tuple(values), case_items(projection)
+
+        async def write(conn: AsyncConnection) -> None:
+            upsert = versioned_upsert(cases, "case_id", columns, conn.dialect.name)
+            if (await conn.execute(upsert, values)).first() is not None:  # not an older version, arriving late
+                await replace_items(conn, projection.case_id, items)
+
+        return write
 
     async def get(self, case_id: str, now: datetime | None = None) -> dict | None:
         """The case document last stored, with `overdue` as of `now` (default: the current UTC time), or None."""

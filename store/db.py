@@ -5,6 +5,7 @@ Both are reached through the same SQLAlchemy Core code.
 """
 
 import asyncio
+import functools
 import heapq
 import itertools
 import time
@@ -13,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event, make_url
+from sqlalchemy import Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
@@ -284,3 +285,19 @@ def _writer_queue(engine: AsyncEngine) -> WriterQueue:
 def upsert_insert(conn: AsyncConnection):
     """The dialect's `insert` with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+@functools.cache
+def versioned_upsert(table: Table, key: str, columns: tuple[str, ...], dialect: str):
+    """`INSERT INTO table (columns) ... ON CONFLICT (key) DO UPDATE` the other columns, only where the
+    stored `version` is not newer, `RETURNING key` (no row back: an older version, arriving late).
+
+    Built once per table, columns and dialect and executed with a row's values as its parameters:
+    a read-model write builds no statement of its own inside the transaction (building this one
+    took a third of a journey projection's write, while it held SQLite's one writer)."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: insert.excluded[name] for name in columns if name != key},
+        where=table.c.version <= insert.excluded.version,
+    ).returning(table.c[key])

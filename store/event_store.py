@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -28,6 +28,18 @@ __all__ = ["GENESIS_HASH", "CorruptEvent", "EventStore", "canonical_json", "even
 _APPEND_ATTEMPTS = 5
 # Streams per query of `read_checked_many` (bound parameters of one `IN`).
 _STREAMS_PER_READ = 500
+# An append's statements, built once (inside its transaction it only executes them).
+_HEAD = (
+    select(events_table.c.seq, events_table.c.hash)
+    .where(events_table.c.stream_id == bindparam("stream_id"))
+    .order_by(events_table.c.seq.desc())
+    .limit(1)
+)
+_STORED = select(events_table.c.seq, events_table.c.type, events_table.c.hash).where(
+    events_table.c.stream_id == bindparam("stream_id"),
+    events_table.c.seq.between(bindparam("first"), bindparam("last")),
+)
+_INSERT = events_table.insert()
 
 
 class EventGap(Exception):
@@ -93,10 +105,13 @@ class EventStore:
         when the batch is empty).
         """
         _check_consecutive(events)
+        # Each event's document and stored data, made before the transaction; only the chain (which
+        # needs the stored head) is computed inside it.
+        documents = [_new_document(event) for event in events]
         for attempt in range(_APPEND_ATTEMPTS):
             try:
                 async with write_tx(self._engine) as conn:
-                    result = await self._append_in(conn, stream_id, events)
+                    result = await self._append_in(conn, stream_id, events, documents)
                     if then is not None:
                         await then(conn)
                     return result
@@ -107,25 +122,16 @@ class EventStore:
                     raise
         raise AssertionError("unreachable")
 
-    async def _append_in(self, conn: AsyncConnection, stream_id: str, batch: list[NewEvent]) -> AppendResult:
+    async def _append_in(
+        self, conn: AsyncConnection, stream_id: str, batch: list[NewEvent], documents: list[tuple[dict, str]]
+    ) -> AppendResult:
         if not batch:
-            head = (
-                await conn.execute(
-                    select(events_table.c.seq, events_table.c.hash)
-                    .where(events_table.c.stream_id == stream_id)
-                    .order_by(events_table.c.seq.desc())
-                    .limit(1)
-                )
-            ).first()
+            head = (await conn.execute(_HEAD, {"stream_id": stream_id})).first()
             return AppendResult(last_seq=head.seq, last_hash=head.hash) if head else _genesis()
         first, last = batch[0].seq, batch[-1].seq
         stored = {
             row.seq: row
-            for row in await conn.execute(
-                select(events_table.c.seq, events_table.c.type, events_table.c.hash).where(
-                    events_table.c.stream_id == stream_id, events_table.c.seq.between(first - 1, last)
-                )
-            )
+            for row in await conn.execute(_STORED, {"stream_id": stream_id, "first": first - 1, "last": last})
         }
         prev_hash = GENESIS_HASH
         if first > 1:
@@ -134,15 +140,14 @@ class EventStore:
             prev_hash = stored[first - 1].hash
         recorded_at = now_text()
         rows = []
-        for event in batch:
+        for event, (doc, data) in zip(batch, documents, strict=True):
             existing = stored.get(event.seq)
             if existing is not None:
                 if existing.type != event.type:
                     raise EventConflict(f"{stream_id}: seq {event.seq} is stored as {existing.type}, not {event.type}")
                 prev_hash = existing.hash
                 continue
-            doc = _new_document(event, prev_hash)
-            digest = event_hash(prev_hash, doc)
+            digest = event_hash(prev_hash, {**doc, "prev_hash": prev_hash})
             rows.append(
                 {
                     "stream_id": stream_id,
@@ -153,15 +158,14 @@ class EventStore:
                     "recorded_at": recorded_at,
                     "actor_sub": event.actor.sub,
                     "actor_role": event.actor.role,
-                    # Stored as the exact canonical text that was hashed: JSONB would re-encode it.
-                    "data": canonical_json(doc["data"]),
+                    "data": data,
                     "prev_hash": prev_hash,
                     "hash": digest,
                 }
             )
             prev_hash = digest
         if rows:
-            await conn.execute(events_table.insert(), rows)
+            await conn.execute(_INSERT, rows)
         return AppendResult(last_seq=last, last_hash=prev_hash)
 
     async def read(self, stream_id: str, after_seq: int = 0, limit: int = 50) -> list[dict]:
@@ -232,18 +236,20 @@ def check_rows(rows: Iterable[Any]) -> tuple[int | None, list[dict]]:
     return walk.broken_at, documents
 
 
-def _new_document(event: NewEvent, prev_hash: str) -> dict:
+def _new_document(event: NewEvent) -> tuple[dict, str]:
+    """The event's document as hashed, but for its `prev_hash`, and its `data` as stored: the exact
+    canonical text that is hashed (JSONB would re-encode it)."""
     # JSON mode turns dates and other values in `data` into the strings that will be read back.
     dumped = event.model_dump(mode="json")
-    return {
+    doc = {
         "seq": event.seq,
         "type": event.type,
         "version": event.version,
         "occurred_at": format_time(event.occurred_at),
         "actor": {"sub": event.actor.sub, "role": event.actor.role},
         "data": dumped["data"],
-        "prev_hash": prev_hash,
     }
+    return doc, canonical_json(doc["data"])
 
 
 def _check_consecutive(batch: list[NewEvent]) -> None:

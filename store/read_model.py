@@ -1,22 +1,30 @@
 """The journeys read model behind `GET /v1/journeys`: one row per journey, newest version wins."""
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, delete, exists, select, update
+from sqlalchemy import Text, bindparam, cast, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import JourneyProjection
 from domain.pii import erased_document, masked_document
-from store.db import concurrent_reads, upsert_insert, within, write_tx
+from store.db import concurrent_reads, versioned_upsert, within, write_tx
 from store.pagination import keyset_page, page_reader
 from store.tables import journey_available_steps, journey_flags, journeys
 from store.timefmt import format_time
 from store.worklist import journey_items, replace_items
 
 _COLUMN_FILTERS = ("status", "phase", "scheme", "province_code", "destination_country", "p3mi_id")
+_DELETE_STEPS = delete(journey_available_steps).where(journey_available_steps.c.journey_id == bindparam("jid"))
+_DELETE_FLAGS = delete(journey_flags).where(journey_flags.c.journey_id == bindparam("jid"))
+_INSERT_STEPS = journey_available_steps.insert()
+_INSERT_FLAGS = journey_flags.insert()
+
+# A write of the read model, run inside a transaction given to it (`JourneyReadModel.writer`).
+Write = Callable[[AsyncConnection], Awaitable[None]]
 
 
 async def erase_documents(engine: AsyncEngine, key: Any, ids: list[str]) -> None:
@@ -98,24 +106,31 @@ class JourneyReadModel:
         twice). (The worker's NIK is not the read model's: her journey's workflow releases it when it
         closes, `store.identity`.) Within `conn`'s transaction if given (the event-store writer's), else
         in a transaction of its own."""
-        values = journey_row(projection)
+        write = self.writer(projection)
         async with within(self._engine, conn) as conn:
-            insert = upsert_insert(conn)(journeys).values(**values)
-            stmt = insert.on_conflict_do_update(
-                index_elements=[journeys.c.journey_id],
-                set_={k: insert.excluded[k] for k in values if k != "journey_id"},
-                where=journeys.c.version <= insert.excluded.version,
-            ).returning(journeys.c.journey_id)
-            if (await conn.execute(stmt)).first() is None:
+            await write(conn)
+
+    def writer(self, projection: JourneyProjection) -> Write:
+        """`upsert`'s write, its rows computed now, before any transaction: what the returned function
+        does inside one is only the statements (SQLite has one writer, held while it runs)."""
+        values = journey_row(projection)
+        steps, flags, items = step_rows(projection), flag_rows(projection), journey_items(projection)
+        columns = tuple(values)
+        jid = {"jid": projection.journey_id}
+
+        async def write(conn: AsyncConnection) -> None:
+            upsert = versioned_upsert(journeys, "journey_id", columns, conn.dialect.name)
+            if (await conn.execute(upsert, values)).first() is None:
                 return  # an older version: the stored row stays, and so do its steps and flags
-            jid = projection.journey_id
-            await conn.execute(delete(journey_available_steps).where(journey_available_steps.c.journey_id == jid))
-            await conn.execute(delete(journey_flags).where(journey_flags.c.journey_id == jid))
-            if projection.available_steps:
-                await conn.execute(journey_available_steps.insert(), step_rows(projection))
-            if projection.flags:
-                await conn.execute(journey_flags.insert(), flag_rows(projection))
-            await replace_items(conn, jid, journey_items(projection))
+            await conn.execute(_DELETE_STEPS, jid)
+            await conn.execute(_DELETE_FLAGS, jid)
+            if steps:
+                await conn.execute(_INSERT_STEPS, steps)
+            if flags:
+                await conn.execute(_INSERT_FLAGS, flags)
+            await replace_items(conn, projection.journey_id, items)
+
+        return write
 
     async def mark_erased(self, journey_id: str) -> None:
         """Rewrite the stored document with its personal values erased (`domain.pii.erased_document`)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.contracts import CaseProjection, JourneyProjection
@@ -98,11 +98,15 @@ def case_items(projection: CaseProjection) -> list[dict[str, Any]]:
     return [_item(p, projection.case_id, "case", "case", projection.case_type, due, 0)]
 
 
+_DELETE_ITEMS = delete(work_items).where(work_items.c.subject_id == bindparam("subject_id"))
+_INSERT_ITEMS = work_items.insert()
+
+
 async def replace_items(conn: AsyncConnection, subject_id: str, rows: list[dict[str, Any]]) -> None:
     """The subject's rows become `rows` (within the caller's transaction: the read-model row's)."""
-    await conn.execute(delete(work_items).where(work_items.c.subject_id == subject_id))
+    await conn.execute(_DELETE_ITEMS, {"subject_id": subject_id})
     if rows:
-        await conn.execute(work_items.insert(), rows)
+        await conn.execute(_INSERT_ITEMS, rows)
 
 
 @dataclass(frozen=True)
