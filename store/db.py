@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from sqlalchemy.pool import StaticPool
 
 from metrics import DB_WRITE_HOLD, DB_WRITE_WAIT
+from store import sqlite_driver
 
 # Waiting for a SQLite write lock instead of failing at once: writers queue behind each other.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -63,8 +64,10 @@ def create_engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SE
 
     SQLite: WAL (readers do not block the writer), foreign keys on, a busy timeout, and
     transactions begun by the store itself so that writes can take the lock up front
-    (`BEGIN IMMEDIATE`, see `write_tx`). PostgreSQL: a bounded, pre-pinged pool; a `search_path`
-    query parameter (`...?search_path=pmi`) puts the store in that schema.
+    (`BEGIN IMMEDIATE`, see `write_tx`), whose statements then run on the event loop instead of
+    being handed to aiosqlite's thread one by one (`store.sqlite_driver`). PostgreSQL: a bounded,
+    pre-pinged pool; a `search_path` query parameter (`...?search_path=pmi`) puts the store in that
+    schema.
     `timeout_seconds` bounds every wait on the database (connect, pool checkout, a PostgreSQL
     statement), so an unreachable or hanging server is an error within that deadline, not a hang.
     Extra keyword arguments go to `create_async_engine`.
@@ -77,7 +80,14 @@ def create_engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SE
             kwargs.setdefault("pool_timeout", timeout_seconds)
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
             kwargs.setdefault("max_overflow", 0)
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        connect_args = kwargs.pop("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        def connection():
+            # The dialect's arguments for this URL (the file, `check_same_thread`), with ours.
+            args, params = engine.sync_engine.dialect.create_connect_args(engine.sync_engine.url)
+            return sqlite_driver.connect(*args, **{**params, **connect_args})
+
+        kwargs.setdefault("async_creator", connection)
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, in_memory=sqlite_path(url) is None)
         return engine
@@ -186,14 +196,20 @@ async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         opening.add_done_callback(_end_when_open)
         raise
     try:
-        try:
-            yield conn
-        except BaseException:
-            await asyncio.shield(trans.rollback())
-            raise
-        await asyncio.shield(trans.commit())
+        yield conn
+    except BaseException:
+        await asyncio.shield(_end(conn, trans.rollback()))
+        raise
+    await asyncio.shield(_end(conn, trans.commit()))
+
+
+async def _end(conn: AsyncConnection, ending) -> None:
+    """`ending` (the commit or the rollback), then the connection back to its pool: one shielded task
+    for both (each task is a turn of the event loop, and on SQLite the next writer waits for it)."""
+    try:
+        await ending
     finally:
-        await asyncio.shield(conn.close())
+        await conn.close()
 
 
 async def _open(engine: AsyncEngine) -> tuple[AsyncConnection, AsyncTransaction]:
@@ -213,14 +229,7 @@ def _end_when_open(opening: asyncio.Future) -> None:
     if opening.cancelled() or opening.exception() is not None:
         return
     conn, trans = opening.result()
-
-    async def end() -> None:
-        try:
-            await trans.rollback()
-        finally:
-            await conn.close()
-
-    task = asyncio.ensure_future(end())
+    task = asyncio.ensure_future(_end(conn, trans.rollback()))
     _ENDING.add(task)
     task.add_done_callback(_ENDING.discard)
 
