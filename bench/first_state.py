@@ -1,15 +1,20 @@
-"""A journey's start and its first state, the two ways the API can get them (issue 11, item 3):
+"""A journey's start and its first state, the ways the API can get them (issue 11, item 3), and the
+same calls of bare Temporal on the same server:
 
 - *query*: `start_workflow`, then the `state` query, retried until the first workflow task has run
-  (`api.services.journey_access.query_state`, what the API did before);
+  (`api.services.journey_access.query_state`, what the API did first);
 - *update-with-start*: one `execute_update_with_start_workflow` call carrying the `started` update,
-  answered in the journey's first workflow task (what the API does now).
+  answered in the journey's first workflow task (what the API did next);
+- *answered*: `start_workflow`, and the journey as its first workflow task will make it, folded from
+  the same input (`api.services.journeys.as_started`, what the API does now);
+- *bare start*, *bare update-with-start*: `bench/bare_workflow.py` started, and started with an
+  update answered in its first workflow task: what that first task costs Temporal itself.
 
     .venv/bin/python bench/first_state.py [--calls 100] [--concurrency 1,8] [--rounds 3]
 
 One dev server (SQLite file, `pmi run`'s pragmas), the real worker (every activity, a SQLite store,
-the simulator over HTTP) in this process; the two ways alternate in rounds so that the machine's
-drift falls on both alike. Prints the p50/p95 ms and starts/s of each, per concurrency.
+the simulator over HTTP) in this process; the ways alternate in rounds so that the machine's drift
+falls on all alike. Prints the p50/p95 ms and starts/s of each, per concurrency.
 """
 
 import argparse
@@ -19,16 +24,19 @@ import random
 import statistics
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import structlog
-from side_by_side import dev_server, load
+from bare_workflow import BareWorkflow
+from side_by_side import BARE_QUEUE, dev_server, load
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.worker import Worker
 from ulid import ULID
 
 from api.services.journey_access import query_state
+from api.services.journeys import as_started
 from config import Settings
 from domain.contracts import Actor, StartJourney, WorkerProfile
 from domain.policy import Policy
@@ -92,13 +100,37 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         )
         return await client.execute_update_with_start_workflow("started", start_workflow_operation=op, result_type=dict)
 
-    ways = {"query": by_query, "update-with-start": by_update_with_start}
+    async def answered(start: StartJourney) -> dict:
+        start = start.model_copy(update={"requested_at": datetime.now(UTC)})
+        await client.start_workflow("JourneyWorkflow", start, id=start.journey_id, task_queue=queue)
+        return as_started(start).model_dump(mode="json")
+
+    async def bare_start(start: StartJourney) -> dict:
+        await client.start_workflow(BareWorkflow.run, 1, id=start.journey_id, task_queue=BARE_QUEUE)
+        return {"version": 1}
+
+    async def bare_update_with_start(start: StartJourney) -> dict:
+        conflict = WorkflowIDConflictPolicy.FAIL
+        op = WithStartWorkflowOperation(
+            BareWorkflow.run, 1, id=start.journey_id, task_queue=BARE_QUEUE, id_conflict_policy=conflict
+        )
+        await client.execute_update_with_start_workflow(BareWorkflow.step_action, {}, start_workflow_operation=op)
+        return {"version": 1}
+
+    ways = {
+        "query": by_query,
+        "update-with-start": by_update_with_start,
+        "answered": answered,
+        "bare start": bare_start,
+        "bare update-with-start": bare_update_with_start,
+    }
     results: dict[tuple[str, int], list[dict]] = {}
     try:
         sim = SimulatorConfig(webhooks=False, engine_url="http://127.0.0.1:9", webhook_secrets={}, seed=11)
         async with serve_in_background(create_simulator(sim)) as sim_url:
             settings = Settings(data_dir=tmp, database_url=url, simulator_url=sim_url)
-            async with simulator_client(settings) as http, create_worker(client, settings, engine=db, http=http):
+            bare = Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow])
+            async with simulator_client(settings) as http, create_worker(client, settings, engine=db, http=http), bare:
                 await measure(vault, 8, 2, by_query)  # warm: the worker's caches, the pools
                 for _ in range(args.rounds):
                     for c in args.concurrency:
@@ -107,10 +139,10 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     finally:
         await env.shutdown()
         await db.dispose()
-    print(f"\n{'':<20}{'conc':>5}{'starts/s':>10}{'p50 ms':>9}{'p95 ms':>9}   (median of {args.rounds} rounds)")
+    print(f"\n{'':<24}{'conc':>5}{'starts/s':>10}{'p50 ms':>9}{'p95 ms':>9}   (median of {args.rounds} rounds)")
     for (name, c), rounds in results.items():
         figures = {k: statistics.median(r[k] for r in rounds) for k in ("per_second", "p50", "p95")}
-        print(f"{name:<20}{c:>5}{figures['per_second']:>10.1f}{figures['p50']:>9.1f}{figures['p95']:>9.1f}")
+        print(f"{name:<24}{c:>5}{figures['per_second']:>10.1f}{figures['p50']:>9.1f}{figures['p95']:>9.1f}")
 
 
 def main() -> int:

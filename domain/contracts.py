@@ -67,6 +67,9 @@ class StartJourney(Contract):
     policy: Policy = Field(default_factory=Policy)
     # The last day the P3MI's licence is valid (the admin's reference data), None if it has no end date.
     p3mi_licence_valid_until: date | None = None
+    # When the API accepted the start: the journey's first events are recorded at it, so the journey a
+    # start answers is the one stored. None (journeys started before it): the first workflow task's time.
+    requested_at: datetime | None = None
     # Tests force continue-as-new after this many history-changing messages; None = only when Temporal suggests it.
     continue_as_new_after: int | None = None
     # Set only by continue-as-new: the journey state (a `JourneyState` as JSON) carried into the next run.

@@ -4,6 +4,7 @@ Returns `Emitted` (event + actor); raises a `DomainError` for a refusal. The cal
 `now` (the workflow's clock) and never anything read from the world.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -84,6 +85,18 @@ def start(cmd: StartJourney, rules: int = CURRENT) -> list[Emitted]:
         p3mi_licence_valid_until=cmd.p3mi_licence_valid_until if rules_of(rules).placement_standing else None,
     )
     return [Emitted(started, cmd.actor)]
+
+
+def opening(cmd: StartJourney, rules: int, fold: Callable[[list[Emitted]], JourneyState]) -> str | None:
+    """A journey's first commits: its start, then its registration refused at once when the worker is
+    under age. `fold` commits what it is given and returns the state after. The workflow opens the
+    journey so, and the API answers a start with the same fold (`api.services.journeys`). The refusal,
+    or None: the registration goes to the registries."""
+    state = fold(start(cmd, rules))
+    refused = registration_refusal(state)
+    if refused:
+        fold(registration_result(state, None, refused))
+    return refused
 
 
 def registration_refusal(state: JourneyState) -> str | None:

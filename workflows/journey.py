@@ -3,7 +3,7 @@ handlers decide through `domain.decide`, events are folded with `domain.evolve`,
 the event-store activity, and side effects run as activities."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -85,21 +85,31 @@ class JourneyWorkflow:
         self._messages = 0
         self._indexed: tuple[str, str] | None = None
         self._started_cases: set[str] = set()
+        # Opened here, not in `run`: an update can come in the journey's first workflow task, and its
+        # handler runs before `run` does (the API answers a start without waiting for that task).
+        # Signals that come before `run` starts are kept for it, as when `run` opened the journey.
+        self._before_run = self._state is None
+        if self._state is None:
+            self._open(start)
 
     # ---- lifecycle -----------------------------------------------------------
 
+    def _open(self, start: StartJourney) -> None:
+        """The journey's first events, at the time the API accepted the start (`requested_at`: the
+        journey its start answered), and its registration asked for unless refused at once."""
+        at = start.requested_at or workflow.now()
+
+        def fold(emitted: list[Emitted]) -> JourneyState:
+            self._commit(emitted, at)
+            return self.state
+
+        # Journeys recorded before the rules were versioned replay under the legacy ones.
+        if decide.opening(start, _rules_version(), fold) is None:
+            self._effects.append(Request(kind="register", key=f"{start.journey_id}:registration", step="registration"))
+
     @workflow.run
     async def run(self, start: StartJourney) -> JourneyView:
-        if self._state is None:
-            # Journeys recorded before the rules were versioned replay under the legacy ones.
-            self._commit(decide.start(start, _rules_version()))
-            refused = decide.registration_refusal(self.state)
-            if refused:
-                self._commit(decide.registration_result(self.state, None, refused))
-            else:
-                self._effects.append(
-                    Request(kind="register", key=f"{start.journey_id}:registration", step="registration")
-                )
+        self._before_run = False
         for message in self._early:
             if rules_of(self.state).early_events_applied_as_integrations:
                 self._commit(self._integration(message))
@@ -196,10 +206,11 @@ class JourneyWorkflow:
             raise RuntimeError("the state is read before the workflow made it")
         return self._state
 
-    def _commit(self, emitted: list[Emitted]) -> None:
+    def _commit(self, emitted: list[Emitted], now: datetime | None = None) -> None:
         """Fold events into state, queue them for the store, then settle what they make due (one
-        `domain.commit` loop); the reactions are asked event by event, with the state right after each."""
-        _, folded = commit(self._state, emitted, workflow.now(), evolve, timeline.settle)
+        `domain.commit` loop), at `now` (the workflow's time unless given); the reactions are asked
+        event by event, with the state right after each."""
+        _, folded = commit(self._state, emitted, now or workflow.now(), evolve, timeline.settle)
         for step in folded:
             self._state = step.after
             self._outbox.append(step.recorded)
@@ -340,7 +351,7 @@ class JourneyWorkflow:
     @workflow.signal
     def integration_event(self, message: IntegrationEvent) -> None:
         """Deduplicated by (source, event_id) in the domain; held if its step is not yet available."""
-        if self._state is None:
+        if self._before_run:
             self._early.append(message)
             return
         emitted = self._integration(message)
@@ -355,7 +366,7 @@ class JourneyWorkflow:
     @workflow.signal
     def standing_changed(self, change: StandingChange) -> None:
         """An admin changed the P3MI's licence or the destination's status (`domain.standing`)."""
-        if self._state is not None:
+        if not self._before_run:
             emitted = standing_events.standing_changed(self.state, change)
             if emitted:
                 self._accept(emitted)
@@ -382,14 +393,14 @@ class JourneyWorkflow:
     @workflow.signal
     def case_changed(self, change: CaseChange) -> None:
         """News from a case workflow: status, repatriation, death."""
-        if self._state is not None:
+        if not self._before_run:
             self._commit(protection.case_changed(self.state, change, workflow.now()))
 
     @workflow.update(name="started")
     async def started(self) -> JourneyView:
-        """The journey as its start made it. The API sends it with the start (update-with-start): it is
-        answered in the journey's first workflow task, in the start's own call, where a query would have
-        to wait for that task and be sent after it. Changes nothing: no event, no effect."""
+        """The journey as its start made it, answered in its first workflow task. The API sent it with
+        the start (update-with-start) until it answered starts from the same fold itself; kept for the
+        journeys recorded so and for callers of that shape. Changes nothing: no event, no effect."""
         await workflow.wait_condition(lambda: self._state is not None)
         return journey_view(self.state)
 

@@ -9,6 +9,7 @@ import pytest
 from store.pii import PiiVault
 from tests.api.stack import Stack, new_nik, stack_per_database, step_is
 from tests.api.test_e2e_journey import TODAY, act, event, start, start_body
+from tests.polling import eventually
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -103,3 +104,54 @@ async def test_a_journey_started_while_no_worker_runs_is_answered_in_full_and_th
     assert journey["version"] == 1 and journey["worker"]["nik_masked"].startswith("33")
     assert {s["step"]: s["state"] for s in journey["steps"]}["registration"] == "available"
     await stack.wait_for(journey["journey_id"], step_is("registration", "completed"))
+
+
+async def test_the_journey_a_start_answers_is_the_one_its_workflow_makes(stack: Stack):
+    """The API answers a start without waiting for the journey's first workflow task, from the same
+    fold at the same time (`requested_at`): what the workflow then holds is that journey, to the
+    millisecond, here for a worker under age whose registration the first task refuses at once."""
+    body = start_body(new_nik(), None, "G2G")
+    body["worker"]["birth_date"] = TODAY.replace(year=TODAY.year - 17).isoformat()
+    await stack.stop_worker()
+    try:
+        r = await stack.api.post("/v1/journeys", json=body, headers=stack.auth())
+    finally:
+        await stack.start_worker()
+    assert r.status_code == 201, r.text
+    answered = r.json()
+    assert {s["step"]: s["state"] for s in answered["steps"]}["registration"] == "rejected"
+    jid = answered["journey_id"]
+    await stack.wait_for(jid, step_is("registration", "rejected"))
+    held = await stack.api.get(f"/v1/journeys/{jid}", headers=stack.auth())
+    assert held.status_code == 200, held.text
+    assert held.json() == answered
+    events = (await stack.api.get(f"/v1/journeys/{jid}/events", headers=stack.auth())).json()["items"]
+    assert [e["type"] for e in events] == ["JourneyStarted", "StepRejected"]
+    assert {e["occurred_at"] for e in events} == {answered["started_at"]}
+
+
+async def test_an_action_in_the_journeys_first_workflow_task_finds_the_journey_opened(stack: Stack):
+    """A start is answered before any worker has run the journey, so the next action can reach the
+    workflow in the same first task as its start, and its handler runs before `run` does: the
+    journey is opened in the workflow's `__init__`, and the action finds it."""
+    await stack.stop_worker()
+    try:
+        started = await stack.api.post("/v1/journeys", json=start_body(new_nik(), None, "G2G"), headers=stack.auth())
+        assert started.status_code == 201, started.text
+        jid = started.json()["journey_id"]
+        withdraw = asyncio.create_task(
+            stack.api.post(f"/v1/journeys/{jid}/withdraw", json={"reason": "changed her mind"}, headers=stack.auth())
+        )
+        await asyncio.sleep(1)  # the update waits at the server for the journey's first task
+    finally:
+        await stack.start_worker()
+    r = await withdraw
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "ended" and r.json()["outcome"] == "withdrawn"
+
+    async def stored() -> list[str]:
+        r = await stack.api.get(f"/v1/journeys/{jid}/events", headers=stack.auth())
+        return [e["type"] for e in r.json()["items"]]
+
+    types = await eventually(stored, lambda types: "JourneyEnded" in types, what="the withdrawal stored")
+    assert types[0] == "JourneyStarted"

@@ -236,8 +236,8 @@ async def test_one_trace_follows_a_journey_from_the_api_through_temporal_to_the_
                 ("pmi-worker", "RunActivity:dukcapil.verify_nik"),
                 ("pmi-worker", "StartActivity:dukcapil.verify_nik"),
             ]
-            # (The start carries its first-state update: update-with-start, one call.)
-            start_call = ("pmi-api", "StartUpdateWithStartWorkflow:JourneyWorkflow")
+            # (The start is one call; the API answers the journey from its own fold of the same input.)
+            start_call = ("pmi-api", "StartWorkflow:JourneyWorkflow")
             assert chain[-2:] == [start_call, ("pmi-api", "POST /v1/journeys")]
             # The workflow's first task has a span of its own; an activity scheduled later hangs off the start.
             assert set(chain[4:-2]) <= {("pmi-worker", "RunWorkflow:JourneyWorkflow")}
