@@ -219,16 +219,16 @@ async def _started_by(client: Any, journey_id: str, request_id: str) -> bool:
 def as_started(start_input: StartJourney) -> JourneyView:
     """The journey as `JourneyWorkflow` opens it (`domain.decide.opening`, at `requested_at`, under the
     rules a new journey runs under)."""
-    state: JourneyState | None = None
+    at = start_input.requested_at or datetime.now(UTC)
+    states: list[JourneyState] = []
 
     def fold(emitted: list[Emitted]) -> JourneyState:
-        nonlocal state
-        state, _ = commit(state, emitted, start_input.requested_at or datetime.now(UTC), evolve, timeline.settle)
-        assert state is not None
-        return state
+        _, folded = commit(states[-1] if states else None, emitted, at, evolve, timeline.settle)
+        states.append(folded[-1].after)
+        return states[-1]
 
     decide.opening(start_input, CURRENT, fold)
-    return journey_view(state)
+    return journey_view(states[-1])
 
 
 async def _release_unless_started(services: Services, journey_id: str) -> bool:
