@@ -178,7 +178,7 @@ async def start_journey(
     log.info("journey_started", scheme=body.scheme, province_code=body.worker.province_code)
     # The journey as its first workflow task will make it, from the same input, the same fold and
     # the same time (`requested_at`), without waiting for that task: on one dev server, bare
-    # Temporal's first task of a new workflow takes 45 ms more than its start (bench/README.md).
+    # Temporal's first task of a new workflow takes 45 ms more than its start (bench/first_state.py).
     journey = as_started(start_input)
     await access.record(services, caller, [journey_id], "journey_start", access.JOURNEY_FIELDS)
     return journey
