@@ -293,7 +293,11 @@ def _writer_queue(engine: AsyncEngine) -> WriterQueue:
 
 def upsert_insert(conn: AsyncConnection):
     """The dialect's `insert` with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return _dialect_insert(conn.dialect.name)
+
+
+def _dialect_insert(dialect: str):
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @functools.cache
@@ -304,7 +308,7 @@ def versioned_upsert(table: Table, key: str, columns: tuple[str, ...], dialect: 
     Built once per table, columns and dialect and executed with a row's values as its parameters:
     a read-model write builds no statement of its own inside the transaction (building this one
     took a third of a journey projection's write, while it held SQLite's one writer)."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = _dialect_insert(dialect)(table)
     return insert.on_conflict_do_update(
         index_elements=[table.c[key]],
         set_={name: insert.excluded[name] for name in columns if name != key},

@@ -14,9 +14,10 @@ So here:
   the rows, `description`, `rowcount` and `lastrowid` come back together; fetching and closing
   are then local (`BufferedCursor`);
 - once `BEGIN IMMEDIATE` has the write lock (on the thread: it may wait for another process's
-  writer, in SQLite's busy handler), the transaction's statements run on the event loop, without
-  a hand-off: they cannot wait for a lock any more, and each takes a fraction of a millisecond. The
-  commit goes back to the thread (it may checkpoint the WAL into the file);
+  writer, in SQLite's busy handler), the transaction's statements and its commit run on the event
+  loop, without a hand-off: they cannot wait for a lock any more, and each takes a fraction of a
+  millisecond (a commit that checkpoints the WAL into the file takes longer, on the loop too: the
+  lock is released the moment it ends, where a hand-off back would hold it a while more);
 - a rollback with no transaction open (the pool's reset of every connection it takes back) is
   not sent at all.
 

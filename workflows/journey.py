@@ -89,7 +89,7 @@ class JourneyWorkflow:
         # handler runs before `run` does (the API answers a start without waiting for that task).
         # Signals that come before `run` starts are kept for it, as when `run` opened the journey.
         self._before_run = self._state is None
-        if self._state is None:
+        if self._before_run:
             self._open(start)
 
     # ---- lifecycle -----------------------------------------------------------
